@@ -1,0 +1,67 @@
+package io.hookgate;
+
+import io.hookgate.auth.Credentials;
+import io.hookgate.config.ConfigException;
+import io.hookgate.config.HookgateConfig;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * {@code java -jar hookgate.jar [config-file]}: starts the gateway with {@code conf/hookgate.yaml}
+ * (or the given file, or {@code HOOKGATE_CONFIG}) plus environment overrides.
+ */
+public final class Main {
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    HookgateConfig config;
+    try {
+      config = loadConfig(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("hookgate: invalid configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    boolean generatedKey = config.adminKey().isEmpty();
+    if (generatedKey) {
+      config = config.withAdminKey(Credentials.random("hgk_"));
+    }
+    Hookgate gateway;
+    try {
+      gateway = Hookgate.start(config);
+    } catch (ConfigException e) {
+      System.err.println("hookgate: invalid configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (RuntimeException e) {
+      System.err.println("hookgate: failed to start: " + e.getMessage());
+      e.printStackTrace();
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "hookgate-shutdown"));
+
+    String host = config.http().host().equals("0.0.0.0") ? "127.0.0.1" : config.http().host();
+    String base = "http://" + host + ":" + gateway.port();
+    System.out.println();
+    System.out.println("Hookgate is running.");
+    System.out.println("  Platform API : " + base + "/api/v1");
+    System.out.println("  Partner API  : " + base + "/api/partner/v1");
+    System.out.println("  OpenAPI      : " + base + "/openapi.yaml");
+    System.out.println("  Health       : " + base + "/health   Ready: " + base + "/ready   Metrics: " + base + "/metrics");
+    if (generatedKey) {
+      System.out.println("  Platform key : " + config.adminKey() + "   (development key, generated for this run;"
+        + " set HOOKGATE_ADMIN_KEY to keep one)");
+    } else {
+      System.out.println("  Platform key : from admin-key / HOOKGATE_ADMIN_KEY");
+    }
+    System.out.println();
+  }
+
+  static HookgateConfig loadConfig(String[] args, Map<String, String> env) {
+    String file = args.length > 0 ? args[0] : env.getOrDefault("HOOKGATE_CONFIG", HookgateConfig.DEFAULT_FILE.toString());
+    return HookgateConfig.load(Path.of(file), env);
+  }
+}

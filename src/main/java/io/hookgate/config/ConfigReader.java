@@ -1,0 +1,98 @@
+package io.hookgate.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Set;
+
+/** Typed, validated access to one section of the config tree; every failure names its key. */
+final class ConfigReader {
+  private final JsonObject node;
+  private final String prefix;
+
+  ConfigReader(JsonObject node, String prefix) {
+    this.node = node == null ? new JsonObject() : node;
+    this.prefix = prefix;
+  }
+
+  ConfigReader section(String name) {
+    Object value = node.getValue(name);
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new ConfigException(key(name), "must be a mapping");
+    }
+    return new ConfigReader((JsonObject) value, key(name));
+  }
+
+  String key(String name) {
+    return prefix.isEmpty() ? name : prefix + "." + name;
+  }
+
+  String string(String name, String fallback) {
+    Object value = node.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof JsonObject || value instanceof JsonArray) {
+      throw new ConfigException(key(name), "must be a single value");
+    }
+    return value.toString().trim();
+  }
+
+  String nonEmpty(String name, String fallback) {
+    String value = string(name, fallback);
+    if (value == null || value.isEmpty()) {
+      throw new ConfigException(key(name), "must not be empty");
+    }
+    return value;
+  }
+
+  int integer(String name, int fallback, int min, int max) {
+    String text = string(name, null);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    int value;
+    try {
+      value = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key(name), "must be an integer between " + min + " and " + max + " (got \"" + text + "\")");
+    }
+    if (value < min || value > max) {
+      throw new ConfigException(key(name), "must be an integer between " + min + " and " + max + " (got " + value + ")");
+    }
+    return value;
+  }
+
+  boolean bool(String name, boolean fallback) {
+    String text = string(name, null);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    return switch (text.toLowerCase()) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new ConfigException(key(name), "must be true or false (got \"" + text + "\")");
+    };
+  }
+
+  String oneOf(String name, String fallback, Set<String> allowed) {
+    String value = string(name, fallback).toLowerCase();
+    if (!allowed.contains(value)) {
+      throw new ConfigException(key(name), "must be one of " + String.join(", ", allowed.stream().sorted().toList())
+        + " (got \"" + value + "\")");
+    }
+    return value;
+  }
+
+  List<String> strings(String name, List<String> fallback) {
+    Object value = node.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(key(name), "must be a list");
+    }
+    return array.stream().map(String::valueOf).toList();
+  }
+}

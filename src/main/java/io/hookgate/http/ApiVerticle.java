@@ -1,0 +1,101 @@
+package io.hookgate.http;
+
+import io.hookgate.application.ApplicationRoutes;
+import io.hookgate.application.ApplicationStore;
+import io.hookgate.auth.AdminAuth;
+import io.hookgate.auth.OAuthRoutes;
+import io.hookgate.auth.PartnerAuth;
+import io.hookgate.auth.PartnerRateLimiter;
+import io.hookgate.auth.Scopes;
+import io.hookgate.auth.TokenStore;
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.Pools;
+import io.hookgate.event.EventTypeRoutes;
+import io.hookgate.event.EventTypeStore;
+import io.hookgate.metrics.OpsRoutes;
+import io.hookgate.subscription.SecretBox;
+import io.hookgate.subscription.SubscriptionRoutes;
+import io.hookgate.subscription.SubscriptionStore;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * Serves the Platform API, the Partner API and the ops endpoints; one instance per core. Routes come
+ * from {@code openapi.yaml} (see {@link Operations}); requests are validated against it before they
+ * reach a handler.
+ */
+public final class ApiVerticle extends VerticleBase {
+  /** What all API verticles of a node share. */
+  public record Shared(HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
+                       PartnerRateLimiter rateLimiter, SecretBox secrets) {
+  }
+
+  private final Shared shared;
+  private Pool pool;
+  private HttpServer server;
+
+  public ApiVerticle(Shared shared) {
+    this.shared = shared;
+  }
+
+  @Override
+  public Future<?> start() {
+    HookgateConfig config = shared.config();
+    pool = Pools.pool(vertx, config.database(), "api");
+    return OpenAPIContract.from(vertx, shared.contract().forValidation().copy())
+      .map(this::router)
+      .compose(router -> {
+        server = vertx.createHttpServer(new HttpServerOptions()
+          .setHost(config.http().host())
+          .setCompressionSupported(true));
+        return server.requestHandler(router).listen(config.http().port());
+      });
+  }
+
+  /** The actual port, also when the configured one was 0. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private Router router(OpenAPIContract contract) {
+    HookgateConfig config = shared.config();
+    TokenStore tokens = new TokenStore(pool);
+    ApplicationStore applications = new ApplicationStore(pool);
+    EventTypeStore eventTypes = new EventTypeStore(pool);
+    SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
+    AdminAuth admin = new AdminAuth(config.adminKey());
+    PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
+
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
+      .rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
+    Operations ops = new Operations(builder);
+    new OpsRoutes(pool, shared.registry(), shared.contract().text()).mount(ops);
+    new ApplicationRoutes(applications, config.api()).mount(ops, admin);
+    new EventTypeRoutes(eventTypes).mount(ops, admin, partner.requiring(Scopes.READ_WEBHOOKS));
+    new OAuthRoutes(applications, tokens, config.security().tokenTtlSeconds()).mount(ops);
+    new SubscriptionRoutes(subscriptions, eventTypes, config.api())
+      .mount(ops, partner.requiring(Scopes.READ_WEBHOOKS), partner.requiring(Scopes.WRITE_WEBHOOKS));
+    ops.checkComplete();
+
+    Router router = builder.createRouter();
+    Failures failures = new Failures(config.http().bodyLimitBytes());
+    router.route().failureHandler(failures);
+    router.errorHandler(404, failures);
+    router.errorHandler(405, failures);
+    return router;
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+}

@@ -1,0 +1,155 @@
+package io.hookgate.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatorErrorType;
+import io.vertx.openapi.validation.ValidatorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The one place a failed request becomes an error body. Every failure answers
+ * {@code {"error", "message"}} with the right status; unexpected failures are logged with a
+ * reference the caller also receives, and nothing internal leaks into the body.
+ */
+public final class Failures implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+
+  private final int bodyLimitBytes;
+
+  public Failures(int bodyLimitBytes) {
+    this.bodyLimitBytes = bodyLimitBytes;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    ApiError error = toApiError(ctx.failure(), ctx.statusCode());
+    if (error.status() >= 500) {
+      String reference = UUID.randomUUID().toString();
+      LOG.error("{} {} failed (reference {})", ctx.request().method(), ctx.request().path(), reference, ctx.failure());
+      error = new ApiError(500, "internal", "Internal error (reference " + reference + ")");
+    }
+    if (error.status() == 401 && ctx.request().path().startsWith("/api/")) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+    }
+    if (error.status() == 429) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    Responses.send(ctx, error.status(), new JsonObject().put("error", error.code()).put("message", error.getMessage()));
+  }
+
+  ApiError toApiError(Throwable failure, int statusCode) {
+    if (failure instanceof ApiError apiError) {
+      return apiError;
+    }
+    if (failure instanceof DecodeException) {
+      return ApiError.invalid("Request body is not valid JSON");
+    }
+    if (failure instanceof HttpException http) {
+      if (http.getCause() instanceof ValidatorException validation) {
+        return fromValidation(validation);
+      }
+      return fromStatus(http.getStatusCode());
+    }
+    if (failure == null) {
+      return fromStatus(statusCode);
+    }
+    return new ApiError(500, "internal", "Internal error");
+  }
+
+  private ApiError fromStatus(int status) {
+    return switch (status) {
+      case 400 -> ApiError.invalid("Bad request");
+      case 401 -> ApiError.unauthorized("Missing or invalid credentials");
+      case 403 -> ApiError.forbidden("Forbidden");
+      case 404 -> ApiError.notFound("Resource not found");
+      case 405 -> new ApiError(405, "invalid_request", "Method not allowed on this resource");
+      case 413 -> new ApiError(413, "invalid_request", "Request body exceeds " + bodyLimitBytes + " bytes");
+      case 415 -> new ApiError(415, "invalid_request", "Content-Type must be application/json");
+      case 429 -> ApiError.rateLimited("Too many requests");
+      default -> status >= 400 && status < 500
+        ? new ApiError(status, "invalid_request", "Request rejected")
+        : new ApiError(500, "internal", "Internal error");
+    };
+  }
+
+  private static ApiError fromValidation(ValidatorException e) {
+    if (e.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && e.getMessage().contains("body")) {
+      return new ApiError(415, "invalid_request", "Content-Type must be application/json");
+    }
+    if (e.type() == ValidatorErrorType.ILLEGAL_VALUE && e.getMessage().contains("body")) {
+      return ApiError.invalid("Request body is not valid JSON");
+    }
+    if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
+      return ApiError.invalid(describe(schema.getOutputUnit(), e.getMessage()));
+    }
+    return ApiError.invalid(e.getMessage());
+  }
+
+  /** Turns a JSON-schema output unit into "Invalid field 'events[1]': …", naming the deepest problem. */
+  static String describe(OutputUnit unit, String fallback) {
+    List<OutputUnit> all = new ArrayList<>();
+    flatten(unit, all);
+    OutputUnit relevant = all.stream()
+      .filter(u -> u.getError() != null)
+      .max(Comparator.comparingInt((OutputUnit u) -> depth(u.getInstanceLocation()))
+        .thenComparing(u -> !wrapper(u.getError())))
+      .orElse(unit);
+    String location = relevant.getInstanceLocation();
+    String problem = relevant.getError() == null ? fallback : relevant.getError();
+    if (problem.contains("additional properties")) {
+      problem = "is not a known field";
+    }
+    if (fallback.contains(" parameter ")) {
+      return fallback.replaceFirst("\\. Reason: .*", "") + ": " + problem;
+    }
+    if (location == null || depth(location) == 0) {
+      return "Invalid request body: " + problem;
+    }
+    return "Invalid field '" + pointerToField(location) + "': " + problem;
+  }
+
+  private static void flatten(OutputUnit unit, List<OutputUnit> into) {
+    into.add(unit);
+    if (unit.getErrors() != null) {
+      unit.getErrors().forEach(child -> flatten(child, into));
+    }
+  }
+
+  private static boolean wrapper(String error) {
+    return error.contains("subschema") || error.contains("does not match schema") || error.contains("does not match every");
+  }
+
+  private static int depth(String location) {
+    if (location == null) {
+      return 0;
+    }
+    return (int) location.replaceFirst("^#", "").chars().filter(c -> c == '/').count()
+      - (location.replaceFirst("^#", "").equals("/") ? 1 : 0);
+  }
+
+  static String pointerToField(String pointer) {
+    StringBuilder field = new StringBuilder();
+    for (String part : pointer.replaceFirst("^#?/", "").split("/")) {
+      if (part.matches("\\d+")) {
+        field.append('[').append(part).append(']');
+      } else {
+        if (field.length() > 0) {
+          field.append('.');
+        }
+        field.append(part.replace("~1", "/").replace("~0", "~"));
+      }
+    }
+    return field.toString();
+  }
+}

@@ -1,0 +1,78 @@
+package io.hookgate.subscription;
+
+import io.hookgate.http.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/** A partner's webhook subscription. The signing secret is not part of it: it never leaves the store
+ * except once, at creation or rotation. */
+public record Subscription(
+  UUID id,
+  UUID applicationId,
+  String url,
+  List<String> events,
+  String description,
+  Status status,
+  String disabledReason,
+  OffsetDateTime createdAt,
+  OffsetDateTime updatedAt,
+  OffsetDateTime lastTriggeredAt,
+  Health health) {
+
+  public enum Status { ACTIVE, PAUSED, DISABLED }
+
+  /** {@code health_status} of seed 002. */
+  public record Health(String status, double successRate, String lastFailureReason,
+                       OffsetDateTime lastSuccessAt, OffsetDateTime lastFailureAt) {
+    JsonObject toJson() {
+      return new JsonObject()
+        .put("status", status)
+        .put("success_rate", successRate)
+        .put("last_failure_reason", lastFailureReason)
+        .put("last_success_at", Json.timestamp(lastSuccessAt))
+        .put("last_failure_at", Json.timestamp(lastFailureAt));
+    }
+  }
+
+  static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
+    + " updated_at, last_triggered_at, health, success_rate, last_failure_reason, last_success_at, last_failure_at";
+
+  static Subscription from(Row row) {
+    return new Subscription(
+      row.getUUID("id"),
+      row.getUUID("application_id"),
+      row.getString("url"),
+      List.of(row.getArrayOfStrings("events")),
+      row.getString("description"),
+      Status.valueOf(row.getString("status")),
+      row.getString("disabled_reason"),
+      row.getOffsetDateTime("created_at"),
+      row.getOffsetDateTime("updated_at"),
+      row.getOffsetDateTime("last_triggered_at"),
+      new Health(row.getString("health"), row.getDouble("success_rate"), row.getString("last_failure_reason"),
+        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")));
+  }
+
+  public boolean active() {
+    return status == Status.ACTIVE;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("id", id.toString())
+      .put("url", url)
+      .put("events", Json.array(events))
+      .put("description", description)
+      .put("is_active", active())
+      .put("status", status.name())
+      .put("disabled_reason", disabledReason)
+      .put("created_at", Json.timestamp(createdAt))
+      .put("updated_at", Json.timestamp(updatedAt))
+      .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
+      .put("health_status", health.toJson());
+  }
+}

@@ -1,0 +1,102 @@
+package io.hookgate.subscription;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Webhook subscriptions in PostgreSQL. Every partner-facing query is scoped by application: a
+ * subscription of another application is indistinguishable from a missing one.
+ */
+public final class SubscriptionStore {
+  private static final String INSERT = """
+    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING""" + " " + Subscription.COLUMNS;
+  private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
+    + " FROM subscriptions WHERE application_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3";
+  private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE application_id = $1";
+  private static final String GET = "SELECT " + Subscription.COLUMNS
+    + " FROM subscriptions WHERE id = $1 AND application_id = $2";
+  /** $5 says whether the description is being set (it may be set to null). */
+  private static final String UPDATE = """
+    UPDATE subscriptions
+       SET url = coalesce($3, url),
+           events = coalesce($4, events),
+           description = CASE WHEN $5 THEN $6 ELSE description END,
+           status = coalesce($7, status),
+           disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
+                                  WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
+           updated_at = now()
+     WHERE id = $1 AND application_id = $2
+    RETURNING""" + " " + Subscription.COLUMNS;
+  private static final String DELETE = "DELETE FROM subscriptions WHERE id = $1 AND application_id = $2";
+
+  /** The fields a PATCH may change; null means "leave as it is". */
+  public record Changes(String url, List<String> events, boolean setDescription, String description,
+                        Subscription.Status status, String disabledReason) {
+  }
+
+  public record Page(List<Subscription> items, long total) {
+  }
+
+  private final Pool pool;
+  private final SecretBox secrets;
+
+  public SubscriptionStore(Pool pool, SecretBox secrets) {
+    this.pool = pool;
+    this.secrets = secrets;
+  }
+
+  public Future<Subscription> create(UUID applicationId, String url, List<String> events, String description,
+                                     Subscription.Status status, String secret) {
+    UUID id = UUID.randomUUID();
+    return pool.preparedQuery(INSERT)
+      .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
+        Buffer.buffer(secrets.seal(id, secret))))
+      .map(rows -> Subscription.from(rows.iterator().next()));
+  }
+
+  public Future<Page> list(UUID applicationId, int limit, int offset) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(applicationId, limit, offset)).compose(rows -> {
+      List<Subscription> items = new ArrayList<>();
+      long total = -1;
+      for (Row row : rows) {
+        items.add(Subscription.from(row));
+        total = row.getLong("total");
+      }
+      if (total >= 0) {
+        return Future.succeededFuture(new Page(items, total));
+      }
+      return pool.preparedQuery(COUNT).execute(Tuple.of(applicationId))
+        .map(count -> new Page(items, count.iterator().next().getLong(0)));
+    });
+  }
+
+  public Future<Subscription> get(UUID id, UUID applicationId) {
+    return pool.preparedQuery(GET).execute(Tuple.of(id, applicationId)).map(SubscriptionStore::firstOrNull);
+  }
+
+  public Future<Subscription> update(UUID id, UUID applicationId, Changes changes) {
+    Tuple args = Tuple.of(id, applicationId, changes.url(),
+        changes.events() == null ? null : changes.events().toArray(String[]::new),
+        changes.setDescription(), changes.description())
+      .addValue(changes.status() == null ? null : changes.status().name())
+      .addValue(changes.disabledReason());
+    return pool.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
+  }
+
+  public Future<Boolean> delete(UUID id, UUID applicationId) {
+    return pool.preparedQuery(DELETE).execute(Tuple.of(id, applicationId)).map(rows -> rows.rowCount() > 0);
+  }
+
+  private static Subscription firstOrNull(RowSet<Row> rows) {
+    return rows.size() == 0 ? null : Subscription.from(rows.iterator().next());
+  }
+}
