@@ -1,0 +1,181 @@
+package io.hookgate.support;
+
+import io.hookgate.Hookgate;
+import io.hookgate.config.ConfigSource;
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.Pools;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A real gateway for a test class: started from {@code conf/hookgate.yaml} on its own fresh database,
+ * reached over real HTTP on loopback, with a direct pool to check what the database holds.
+ */
+public final class TestGateway implements AutoCloseable {
+  public static final String ADMIN_KEY = "test-admin-key-0123456789";
+  /** base64 of the 32 bytes "0123456789abcdef0123456789abcdef". */
+  public static final String SECRET_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+  private final Hookgate gateway;
+  private final Vertx clientVertx;
+  private final WebClient client;
+  private final Pool db;
+
+  private TestGateway(Hookgate gateway) {
+    this.gateway = gateway;
+    this.clientVertx = Vertx.vertx();
+    this.client = WebClient.create(clientVertx, new WebClientOptions()
+      .setDefaultHost("127.0.0.1")
+      .setDefaultPort(gateway.port())
+      .setFollowRedirects(false));
+    this.db = Pools.pool(clientVertx, gateway.config().database(), "test-checks", 2);
+  }
+
+  public static TestGateway start() {
+    return start(tree -> { });
+  }
+
+  /** Starts a gateway; {@code adjust} may change the config tree read from conf/hookgate.yaml. */
+  public static TestGateway start(Consumer<JsonObject> adjust) {
+    JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
+    HookgateConfig.Database database = TestDatabase.fresh();
+    tree.put("admin-key", ADMIN_KEY);
+    tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
+    tree.getJsonObject("database")
+      .put("mode", "external")
+      .put("host", database.host())
+      .put("port", database.port())
+      .put("name", database.name())
+      .put("user", database.user())
+      .put("password", database.password());
+    tree.getJsonObject("security").put("secret-encryption-key", SECRET_ENCRYPTION_KEY);
+    adjust.accept(tree);
+    return new TestGateway(Hookgate.start(HookgateConfig.from(tree)));
+  }
+
+  public Hookgate gateway() {
+    return gateway;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public WebClient client() {
+    return client;
+  }
+
+  public Vertx vertx() {
+    return clientVertx;
+  }
+
+  // ---- HTTP helpers (blocking; tests run on the JUnit thread, never on an event loop) ----
+
+  public HttpResponse<Buffer> send(HttpMethod method, String path, String bearer, JsonObject body) {
+    HttpRequest<Buffer> request = client.request(method, path);
+    if (bearer != null) {
+      request.bearerTokenAuthentication(bearer);
+    }
+    return await(body == null ? request.send() : request.sendJsonObject(body));
+  }
+
+  public HttpResponse<Buffer> sendRaw(HttpMethod method, String path, String bearer, String contentType, Buffer body) {
+    HttpRequest<Buffer> request = client.request(method, path);
+    if (bearer != null) {
+      request.bearerTokenAuthentication(bearer);
+    }
+    if (contentType != null) {
+      request.putHeader("Content-Type", contentType);
+    }
+    return await(request.sendBuffer(body));
+  }
+
+  public HttpResponse<Buffer> admin(HttpMethod method, String path, JsonObject body) {
+    return send(method, path, ADMIN_KEY, body);
+  }
+
+  /** Creates a partner application; returns its data including client_id and client_secret. */
+  public JsonObject createApplication(String name, String... scopes) {
+    JsonObject body = new JsonObject().put("name", name);
+    if (scopes.length > 0) {
+      body.put("scopes", new JsonArray(java.util.List.of((Object[]) scopes)));
+    }
+    HttpResponse<Buffer> response = admin(HttpMethod.POST, "/api/v1/applications", body);
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException("application not created: " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getJsonObject("data");
+  }
+
+  /** An access token for the application, with the given space-separated scopes (or all when null). */
+  public String token(JsonObject application, String scope) {
+    io.vertx.core.MultiMap form = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+      .add("grant_type", "client_credentials")
+      .add("client_id", application.getString("client_id"))
+      .add("client_secret", application.getString("client_secret"));
+    if (scope != null) {
+      form.add("scope", scope);
+    }
+    HttpResponse<Buffer> response = await(client.post("/api/partner/v1/oauth/token").sendForm(form));
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("no token: " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getString("access_token");
+  }
+
+  /** A fresh application with a token carrying both scopes. */
+  public String partnerToken(String name) {
+    return token(createApplication(name), null);
+  }
+
+  // ---- direct database checks ----
+
+  public RowSet<Row> query(String sql, Object... args) {
+    return await(db.preparedQuery(sql).execute(Tuple.from(args)));
+  }
+
+  public long count(String sql, Object... args) {
+    return query(sql, args).iterator().next().getLong(0);
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      await(db.close());
+      await(clientVertx.close());
+    } finally {
+      gateway.close();
+    }
+  }
+
+  public static Path projectRoot() {
+    return Path.of("").toAbsolutePath();
+  }
+}
