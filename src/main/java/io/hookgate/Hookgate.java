@@ -34,6 +34,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,13 +51,13 @@ public final class Hookgate implements AutoCloseable {
   private final HookgateConfig config;
   private final Vertx vertx;
   private final EmbeddedPostgresServer embedded;
-  private final int port;
+  private final ApiVerticle api;
 
-  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, int port) {
+  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
-    this.port = port;
+    this.api = api;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -101,9 +102,9 @@ public final class Hookgate implements AutoCloseable {
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(config.http().effectiveInstances())));
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get().port());
+      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get());
       gateway.scheduleHousekeeping();
-      LOG.info("Hookgate API listening on {}:{} (native transport: {})", config.http().host(), gateway.port,
+      LOG.info("Hookgate API listening on {}:{} (native transport: {})", config.http().host(), gateway.port(),
         vertx.isNativeTransportEnabled());
       return gateway;
     } catch (RuntimeException e) {
@@ -122,7 +123,12 @@ public final class Hookgate implements AutoCloseable {
   }
 
   public int port() {
-    return port;
+    return api.port();
+  }
+
+  /** The HTTP routes the API serves ("METHOD /path"). */
+  public Set<String> routes() {
+    return api.routes();
   }
 
   public HookgateConfig config() {

@@ -21,12 +21,16 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.sqlclient.Pool;
+
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Serves the Platform API, the Partner API and the ops endpoints; one instance per core. Routes come
@@ -42,6 +46,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Shared shared;
   private Pool pool;
   private HttpServer server;
+  private Router router;
 
   public ApiVerticle(Shared shared) {
     this.shared = shared;
@@ -53,12 +58,24 @@ public final class ApiVerticle extends VerticleBase {
     pool = Pools.pool(vertx, config.database(), "api");
     return OpenAPIContract.from(vertx, shared.contract().forValidation().copy())
       .map(this::router)
-      .compose(router -> {
+      .compose(built -> {
+        router = built;
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(config.http().host())
           .setCompressionSupported(true));
         return server.requestHandler(router).listen(config.http().port());
       });
+  }
+
+  /** The routes this verticle serves, as "METHOD /path" with Vert.x-style {@code :param}s. */
+  public Set<String> routes() {
+    Set<String> routes = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() != null && route.methods() != null) {
+        route.methods().forEach(method -> routes.add(method.name() + " " + route.getPath()));
+      }
+    }
+    return routes;
   }
 
   /** The actual port, also when the configured one was 0. */
