@@ -7,12 +7,22 @@ import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
+import io.hookgate.delivery.AddressPolicy;
+import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.delivery.Dispatcher;
+import io.hookgate.delivery.EndpointBreakers;
+import io.hookgate.delivery.EndpointResolver;
+import io.hookgate.delivery.InFlightLimits;
+import io.hookgate.delivery.ResultWriter;
+import io.hookgate.delivery.Scheduler;
+import io.hookgate.event.EventCatalog;
 import io.hookgate.event.EventType;
 import io.hookgate.event.EventTypeCatalogFile;
 import io.hookgate.event.EventTypeStore;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.ApiVerticle;
 import io.hookgate.subscription.SecretBox;
+import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -35,6 +45,7 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,8 +63,11 @@ public final class Hookgate implements AutoCloseable {
   private final Vertx vertx;
   private final EmbeddedPostgresServer embedded;
   private final ApiVerticle api;
+  private final ResultWriter writer;
 
-  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api) {
+  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api,
+                   ResultWriter writer) {
+    this.writer = writer;
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -93,16 +107,35 @@ public final class Hookgate implements AutoCloseable {
 
       seedEventTypes(vertx, config);
 
-      ApiVerticle.Shared shared = new ApiVerticle.Shared(config, ApiContract.load(), registry,
-        new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()),
-        new SecretBox(config.security().secretEncryptionKey()));
+      String nodeId = UUID.randomUUID().toString();
+      SecretBox secrets = new SecretBox(config.security().secretEncryptionKey());
+      Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
+      SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, secrets);
+      await(index.start());
+      InFlightLimits limits = new InFlightLimits(config.delivery().maxInFlight(), config.delivery().maxInFlightPerEndpoint());
+      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
+      EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, config.delivery().breaker());
+      await(breakers.start());
+      ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
+        config.delivery().autoDisable(), metrics);
+      EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(config.delivery().allowedPrivateNetworks()));
+
+      ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
+        new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
+        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics);
+      Dispatcher.Services delivery = new Dispatcher.Services(config.delivery(), index, breakers, limits, writer, resolver,
+        metrics);
+      int instances = config.http().effectiveInstances();
+      await(vertx.deployVerticle(() -> new Dispatcher(delivery), new DeploymentOptions().setInstances(instances)));
+      HookgateConfig.Database database = config.database();
+      await(vertx.deployVerticle(new Scheduler(database, config.delivery(), limits, metrics, nodeId)));
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         ApiVerticle verticle = new ApiVerticle(shared);
         first.compareAndSet(null, verticle);
         return verticle;
-      }, new DeploymentOptions().setInstances(config.http().effectiveInstances())));
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get());
+      }, new DeploymentOptions().setInstances(instances)));
+      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), writer);
       gateway.scheduleHousekeeping();
       LOG.info("Hookgate API listening on {}:{} (native transport: {})", config.http().host(), gateway.port(),
         vertx.isNativeTransportEnabled());
@@ -198,7 +231,11 @@ public final class Hookgate implements AutoCloseable {
   @Override
   public void close() {
     try {
-      await(vertx.close());
+      try {
+        await(writer.drain(System.currentTimeMillis() + 5_000));
+      } finally {
+        await(vertx.close());
+      }
     } finally {
       if (embedded != null) {
         embedded.close();

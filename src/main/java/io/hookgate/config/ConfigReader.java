@@ -3,6 +3,7 @@ package io.hookgate.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -83,6 +84,45 @@ final class ConfigReader {
         + " (got \"" + value + "\")");
     }
     return value;
+  }
+
+  double decimal(String name, double fallback, double min, double max) {
+    String text = string(name, null);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      double value = Double.parseDouble(text);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new ConfigException(key(name), "must be a number between " + min + " and " + max + " (got \"" + text + "\")");
+  }
+
+  Duration duration(String name, Duration fallback) {
+    String text = string(name, null);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    return Durations.parse(key(name), text);
+  }
+
+  List<Duration> durations(String name, List<Duration> fallback) {
+    List<String> texts = strings(name, null);
+    if (texts == null) {
+      return fallback;
+    }
+    if (texts.isEmpty()) {
+      throw new ConfigException(key(name), "must list at least one delay");
+    }
+    List<Duration> list = new java.util.ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      list.add(Durations.parse(key(name) + "[" + i + "]", texts.get(i)));
+    }
+    return List.copyOf(list);
   }
 
   List<String> strings(String name, List<String> fallback) {

@@ -3,6 +3,8 @@ package io.hookgate.config;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +21,9 @@ public record HookgateConfig(
   Database database,
   Security security,
   Api api,
-  Path eventTypesFile) {
+  Path eventTypesFile,
+  Ingest ingest,
+  Delivery delivery) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -38,6 +42,26 @@ public record HookgateConfig(
   }
 
   public record Api(int defaultPageSize, int maxPageSize, int partnerRatePerSecond, int partnerRateBurst) {
+  }
+
+  public record Ingest(int maxBatch, int maxEventBytes) {
+  }
+
+  public record Breaker(int failureThreshold, Duration resetTimeout) {
+  }
+
+  public record AutoDisable(int afterExhaustedDeliveries, Duration afterFailingFor) {
+  }
+
+  public record Delivery(int connectTimeoutMs, int requestTimeoutMs, List<Duration> retrySchedule, double retryJitter,
+                         Duration maxRetryAfter, int maxInFlight, int maxInFlightPerEndpoint, Duration lease,
+                         int schedulerIntervalMs, int schedulerBatch, int responseBodyMaxBytes, String userAgent,
+                         boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
+                         AutoDisable autoDisable) {
+    /** Attempts a delivery gets in all: one per entry of the schedule. */
+    public int maxAttempts() {
+      return retrySchedule.size();
+    }
   }
 
   public static HookgateConfig load(Path file, Map<String, String> env) {
@@ -88,6 +112,10 @@ public record HookgateConfig(
       api.integer("partner-rate-limit-per-second", 100, 1, 1_000_000),
       api.integer("partner-rate-limit-burst", 200, 1, 1_000_000));
 
+    ConfigReader in = root.section("ingest");
+    Ingest ingest = new Ingest(in.integer("max-batch", 500, 1, 10_000),
+      in.integer("max-event-bytes", 262_144, 1024, 16 * 1024 * 1024));
+
     return new HookgateConfig(
       adminKey,
       Path.of(root.nonEmpty("data-dir", "data")),
@@ -95,7 +123,49 @@ public record HookgateConfig(
       database,
       security,
       apiConfig,
-      Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")));
+      Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")),
+      ingest,
+      delivery(root.section("delivery")));
+  }
+
+  private static Delivery delivery(ConfigReader d) {
+    List<Duration> schedule = d.durations("retry-schedule", List.of(Duration.ZERO, Duration.ofSeconds(5),
+      Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10),
+      Duration.ofHours(10)));
+    List<String> networks = d.strings("allowed-private-networks", List.of());
+    for (int i = 0; i < networks.size(); i++) {
+      if (!Cidr.valid(networks.get(i))) {
+        throw new ConfigException(d.key("allowed-private-networks") + "[" + i + "]",
+          "must be a CIDR such as 127.0.0.0/8 or fd00::/8 (got \"" + networks.get(i) + "\")");
+      }
+    }
+    int maxInFlight = d.integer("max-in-flight", 2000, 1, 1_000_000);
+    Duration lease = d.duration("lease", Duration.ofSeconds(60));
+    int requestTimeout = d.integer("request-timeout-ms", 15_000, 100, 600_000);
+    if (lease.toMillis() < 2L * requestTimeout) {
+      throw new ConfigException(d.key("lease"), "must be at least twice delivery.request-timeout-ms, so a slow"
+        + " attempt is not re-sent while it is still running");
+    }
+    ConfigReader b = d.section("circuit-breaker");
+    ConfigReader a = d.section("auto-disable");
+    return new Delivery(
+      d.integer("connect-timeout-ms", 5000, 100, 120_000),
+      requestTimeout,
+      schedule,
+      d.decimal("retry-jitter", 0.2, 0, 1),
+      d.duration("max-retry-after", Duration.ofHours(1)),
+      maxInFlight,
+      d.integer("max-in-flight-per-endpoint", 32, 1, maxInFlight),
+      lease,
+      d.integer("scheduler-interval-ms", 500, 10, 60_000),
+      d.integer("scheduler-batch", 500, 1, 10_000),
+      d.integer("response-body-max-bytes", 4096, 0, 1_048_576),
+      d.nonEmpty("user-agent", "Hookgate"),
+      d.bool("require-https", false),
+      networks,
+      new Breaker(b.integer("failure-threshold", 5, 1, 10_000), b.duration("reset-timeout", Duration.ofSeconds(30))),
+      new AutoDisable(a.integer("after-exhausted-deliveries", 20, 1, 1_000_000),
+        a.duration("after-failing-for", Duration.ofDays(5))));
   }
 
   private static byte[] decodeKey(String key, String text) {
@@ -112,15 +182,15 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery);
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery);
   }
 }

@@ -21,9 +21,11 @@ public final class EventTypeRoutes {
   private static final int MAX_DESCRIPTION = 1000;
 
   private final EventTypeStore store;
+  private final EventCatalog catalog;
 
-  public EventTypeRoutes(EventTypeStore store) {
+  public EventTypeRoutes(EventTypeStore store, EventCatalog catalog) {
     this.store = store;
+    this.catalog = catalog;
   }
 
   public void mount(Operations ops, Handler<RoutingContext> admin, Handler<RoutingContext> partnerRead) {
@@ -56,6 +58,7 @@ public final class EventTypeRoutes {
         + EventType.MAX_NAME_LENGTH + " characters)");
     }
     store.create(name, description(body))
+      .andThen(done -> catalog.invalidate())
       .onSuccess(type -> Responses.data(ctx, 201, type.toJson()))
       .onFailure(e -> ctx.fail(e instanceof EventTypeStore.Duplicate
         ? ApiError.conflict("Event type " + name + " already exists") : e));
@@ -78,7 +81,8 @@ public final class EventTypeRoutes {
   }
 
   private void updateTo(RoutingContext ctx, String description, Boolean deprecated) {
-    Future<EventType> updated = store.update(ctx.pathParam("name"), description, deprecated);
+    Future<EventType> updated = store.update(ctx.pathParam("name"), description, deprecated)
+      .andThen(done -> catalog.invalidate());
     Responses.reply(ctx, 200, updated.map(EventTypeRoutes::found));
   }
 

@@ -10,10 +10,17 @@ import io.hookgate.auth.Scopes;
 import io.hookgate.auth.TokenStore;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.delivery.EndpointResolver;
+import io.hookgate.event.EventCatalog;
+import io.hookgate.event.EventRoutes;
 import io.hookgate.event.EventTypeRoutes;
+import io.hookgate.event.IngestWriter;
 import io.hookgate.event.EventTypeStore;
 import io.hookgate.metrics.OpsRoutes;
+import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.subscription.SecretBox;
+import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionRoutes;
 import io.hookgate.subscription.SubscriptionStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,8 +46,9 @@ import java.util.TreeSet;
  */
 public final class ApiVerticle extends VerticleBase {
   /** What all API verticles of a node share. */
-  public record Shared(HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
-                       PartnerRateLimiter rateLimiter, SecretBox secrets) {
+  public record Shared(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
+                       PartnerRateLimiter rateLimiter, SecretBox secrets, SubscriptionIndex index, EventCatalog catalog,
+                       EndpointResolver resolver, DeliveryMetrics metrics) {
   }
 
   private final Shared shared;
@@ -89,6 +97,8 @@ public final class ApiVerticle extends VerticleBase {
     ApplicationStore applications = new ApplicationStore(pool);
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
+    IngestWriter ingest = new IngestWriter(vertx, pool, shared.nodeId(), config.delivery().lease().toMillis(), 20_000,
+      shared.metrics());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
 
@@ -97,9 +107,11 @@ public final class ApiVerticle extends VerticleBase {
     Operations ops = new Operations(builder);
     new OpsRoutes(pool, shared.registry(), shared.contract().text()).mount(ops);
     new ApplicationRoutes(applications, config.api()).mount(ops, admin);
-    new EventTypeRoutes(eventTypes).mount(ops, admin, partner.requiring(Scopes.READ_WEBHOOKS));
+    new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, partner.requiring(Scopes.READ_WEBHOOKS));
+    new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops, admin);
     new OAuthRoutes(applications, tokens, config.security().tokenTtlSeconds()).mount(ops);
-    new SubscriptionRoutes(subscriptions, eventTypes, config.api())
+    new SubscriptionRoutes(subscriptions, shared.catalog(), shared.index(),
+      new EndpointPolicy(shared.resolver(), config.delivery().requireHttps()), config.api())
       .mount(ops, partner.requiring(Scopes.READ_WEBHOOKS), partner.requiring(Scopes.WRITE_WEBHOOKS));
     ops.checkComplete();
 

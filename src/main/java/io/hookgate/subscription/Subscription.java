@@ -21,14 +21,16 @@ public record Subscription(
   OffsetDateTime createdAt,
   OffsetDateTime updatedAt,
   OffsetDateTime lastTriggeredAt,
+  SubscriptionFilter filter,
+  String circuitState,
   Health health) {
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
 
-  /** {@code health_status} of seed 002. */
-  public record Health(String status, double successRate, String lastFailureReason,
+  /** {@code health_status} of seed 002; the status is derived, the rest is kept by the result writer. */
+  public record Health(double successRate, String lastFailureReason,
                        OffsetDateTime lastSuccessAt, OffsetDateTime lastFailureAt) {
-    JsonObject toJson() {
+    JsonObject toJson(String status) {
       return new JsonObject()
         .put("status", status)
         .put("success_rate", successRate)
@@ -39,7 +41,8 @@ public record Subscription(
   }
 
   static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
-    + " updated_at, last_triggered_at, health, success_rate, last_failure_reason, last_success_at, last_failure_at";
+    + " updated_at, last_triggered_at, filter, circuit_state, success_rate, last_failure_reason, last_success_at,"
+    + " last_failure_at";
 
   static Subscription from(Row row) {
     return new Subscription(
@@ -53,12 +56,28 @@ public record Subscription(
       row.getOffsetDateTime("created_at"),
       row.getOffsetDateTime("updated_at"),
       row.getOffsetDateTime("last_triggered_at"),
-      new Health(row.getString("health"), row.getDouble("success_rate"), row.getString("last_failure_reason"),
+      SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
+      row.getString("circuit_state"),
+      new Health(row.getDouble("success_rate"), row.getString("last_failure_reason"),
         row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")));
   }
 
   public boolean active() {
     return status == Status.ACTIVE;
+  }
+
+  /**
+   * healthy / warning / error: an endpoint whose breaker is open, or that is disabled, or that fails
+   * most deliveries is in error; one being probed (half-open) or failing often is a warning.
+   */
+  public String healthStatus() {
+    if (status == Status.DISABLED || "open".equals(circuitState) || health.successRate() < 50) {
+      return "error";
+    }
+    if ("half_open".equals(circuitState) || health.successRate() < 90) {
+      return "warning";
+    }
+    return "healthy";
   }
 
   public JsonObject toJson() {
@@ -73,6 +92,7 @@ public record Subscription(
       .put("created_at", Json.timestamp(createdAt))
       .put("updated_at", Json.timestamp(updatedAt))
       .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
-      .put("health_status", health.toJson());
+      .put("filter", filter.toJson())
+      .put("health_status", health.toJson(healthStatus()));
   }
 }

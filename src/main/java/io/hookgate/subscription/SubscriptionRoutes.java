@@ -2,7 +2,7 @@ package io.hookgate.subscription;
 
 import io.hookgate.auth.Partner;
 import io.hookgate.config.HookgateConfig;
-import io.hookgate.event.EventTypeStore;
+import io.hookgate.event.EventCatalog;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
@@ -26,12 +26,17 @@ public final class SubscriptionRoutes {
   private static final String PARTNER_DISABLED = "Disabled by the partner";
 
   private final SubscriptionStore store;
-  private final EventTypeStore eventTypes;
+  private final EventCatalog catalog;
+  private final SubscriptionIndex index;
+  private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
 
-  public SubscriptionRoutes(SubscriptionStore store, EventTypeStore eventTypes, HookgateConfig.Api api) {
+  public SubscriptionRoutes(SubscriptionStore store, EventCatalog catalog, SubscriptionIndex index,
+                            EndpointPolicy endpoints, HookgateConfig.Api api) {
     this.store = store;
-    this.eventTypes = eventTypes;
+    this.catalog = catalog;
+    this.index = index;
+    this.endpoints = endpoints;
     this.api = api;
   }
 
@@ -45,15 +50,17 @@ public final class SubscriptionRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Json.body(ctx);
-    String url = url(body.getValue("url"));
     String description = description(body);
     Subscription.Status status = status(body);
     String secret = ownSecret(body);
+    SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
     UUID app = Partner.of(ctx).applicationId();
-    Future<JsonObject> created = eventTypes.activeNames()
-      .map(catalog -> EventSelection.parse(body.getValue("events"), catalog))
-      .compose(events -> store.create(app, url, events, description,
-        status == null ? Subscription.Status.ACTIVE : status, secret))
+    Future<JsonObject> created = endpoints.check(body.getValue("url"))
+      .compose(url -> catalog.names()
+        .map(names -> EventSelection.parse(body.getValue("events"), names))
+        .compose(events -> store.create(app, url, events, description,
+          status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
+      .compose(subscription -> index.refresh(subscription.id()).map(subscription))
       .map(subscription -> subscription.toJson().put("secret_key", secret));
     Responses.reply(ctx, 201, created);
   }
@@ -77,22 +84,33 @@ public final class SubscriptionRoutes {
     if (body.containsKey("secret_key")) {
       throw ApiError.invalidField("secret_key", "cannot be changed here; use POST /webhooks/{id}/rotate-secret");
     }
-    String url = body.containsKey("url") ? url(body.getValue("url")) : null;
     boolean setDescription = body.containsKey("description");
     String description = description(body);
     Subscription.Status status = status(body);
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
+    SubscriptionFilter filter = body.containsKey("filter") ? SubscriptionFilter.parse(body.getValue("filter")) : null;
+    Future<String> url = body.containsKey("url") ? endpoints.check(body.getValue("url")) : Future.succeededFuture(null);
     Future<List<String>> events = body.containsKey("events")
-      ? eventTypes.activeNames().map(catalog -> EventSelection.parse(body.getValue("events"), catalog))
+      ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
       : Future.succeededFuture(null);
     UUID app = Partner.of(ctx).applicationId();
-    Responses.reply(ctx, 200, events
-      .compose(e -> store.update(id, app, new SubscriptionStore.Changes(url, e, setDescription, description, status, reason)))
-      .map(SubscriptionRoutes::found));
+    Future<JsonObject> updated = Future.all(url, events)
+      .compose(checked -> store.update(id, app,
+        new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)))
+      .compose(subscription -> subscription == null ? Future.succeededFuture(null)
+        // The index learns the new state before held deliveries are released, so none is held again.
+        : index.refresh(id)
+          .compose(v -> subscription.active() ? store.releaseHeld(id) : Future.succeededFuture(0))
+          .map(subscription))
+      .map(SubscriptionRoutes::found);
+    Responses.reply(ctx, 200, updated);
   }
 
   private void delete(RoutingContext ctx) {
-    store.delete(id(ctx), Partner.of(ctx).applicationId()).onSuccess(deleted -> {
+    UUID id = id(ctx);
+    store.delete(id, Partner.of(ctx).applicationId())
+      .compose(deleted -> deleted ? index.refresh(id).map(true) : Future.succeededFuture(false))
+      .onSuccess(deleted -> {
       if (deleted) {
         Responses.noContent(ctx);
       } else {
@@ -110,17 +128,6 @@ public final class SubscriptionRoutes {
       throw ApiError.notFound(NOT_FOUND);
     }
     return subscription.toJson();
-  }
-
-  private static String url(Object value) {
-    if (!(value instanceof String url)) {
-      throw ApiError.invalidField("url", "is required and must be a string");
-    }
-    String problem = EndpointUrls.problem(url);
-    if (problem != null) {
-      throw ApiError.invalidField("url", problem);
-    }
-    return url;
   }
 
   private static String description(JsonObject body) {

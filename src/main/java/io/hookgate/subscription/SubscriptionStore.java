@@ -17,8 +17,8 @@ import java.util.UUID;
  */
 public final class SubscriptionStore {
   private static final String INSERT = """
-    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret)
-    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING""" + " " + Subscription.COLUMNS;
+    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
     + " FROM subscriptions WHERE application_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3";
   private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE application_id = $1";
@@ -33,14 +33,27 @@ public final class SubscriptionStore {
            status = coalesce($7, status),
            disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
                                   WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
+           filter = CASE WHEN $9::text IS NULL THEN filter ELSE $9::jsonb END,
+           consecutive_exhausted = CASE WHEN $7 = 'ACTIVE' THEN 0 ELSE consecutive_exhausted END,
+           failing_since = CASE WHEN $7 = 'ACTIVE' THEN NULL ELSE failing_since END,
            updated_at = now()
      WHERE id = $1 AND application_id = $2
     RETURNING""" + " " + Subscription.COLUMNS;
-  private static final String DELETE = "DELETE FROM subscriptions WHERE id = $1 AND application_id = $2";
+  /** Deliveries, attempts and stats have no foreign keys (see V2 migration): they go explicitly. */
+  private static final String DELETE = """
+    WITH s AS (DELETE FROM subscriptions WHERE id = $1 AND application_id = $2 RETURNING id),
+         d AS (DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM s)),
+         a AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)),
+         h AS (DELETE FROM delivery_stats_hourly WHERE subscription_id IN (SELECT id FROM s))
+    SELECT count(*) FROM s""";
+  /** A resumed subscription sends what was held while it was paused. */
+  private static final String RELEASE_HELD = """
+    UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+     WHERE subscription_id = $1 AND status = 'held'""";
 
   /** The fields a PATCH may change; null means "leave as it is". */
   public record Changes(String url, List<String> events, boolean setDescription, String description,
-                        Subscription.Status status, String disabledReason) {
+                        Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
   }
 
   public record Page(List<Subscription> items, long total) {
@@ -55,11 +68,11 @@ public final class SubscriptionStore {
   }
 
   public Future<Subscription> create(UUID applicationId, String url, List<String> events, String description,
-                                     Subscription.Status status, String secret) {
+                                     Subscription.Status status, String secret, SubscriptionFilter filter) {
     UUID id = UUID.randomUUID();
     return pool.preparedQuery(INSERT)
       .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
-        Buffer.buffer(secrets.seal(id, secret))))
+        Buffer.buffer(secrets.seal(id, secret))).addString(filter.isEmpty() ? null : filter.toJson().encode()))
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
@@ -88,12 +101,18 @@ public final class SubscriptionStore {
         changes.events() == null ? null : changes.events().toArray(String[]::new),
         changes.setDescription(), changes.description())
       .addValue(changes.status() == null ? null : changes.status().name())
-      .addValue(changes.disabledReason());
+      .addValue(changes.disabledReason())
+      .addString(changes.filter() == null ? null : changes.filter().toJson().encode());
     return pool.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
   }
 
   public Future<Boolean> delete(UUID id, UUID applicationId) {
-    return pool.preparedQuery(DELETE).execute(Tuple.of(id, applicationId)).map(rows -> rows.rowCount() > 0);
+    return pool.preparedQuery(DELETE).execute(Tuple.of(id, applicationId))
+      .map(rows -> rows.iterator().next().getLong(0) > 0);
+  }
+
+  public Future<Integer> releaseHeld(UUID id) {
+    return pool.preparedQuery(RELEASE_HELD).execute(Tuple.of(id)).map(rows -> rows.rowCount());
   }
 
   private static Subscription firstOrNull(RowSet<Row> rows) {

@@ -1,0 +1,94 @@
+package io.hookgate.delivery;
+
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.Pools;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims deliveries that are due (scheduled retries, and jobs whose lease ran out because their node
+ * died or never got to them) and sends them to the dispatchers. Claims use
+ * {@code FOR UPDATE SKIP LOCKED}, so any number of schedulers on any number of nodes can run at once
+ * without claiming the same row; a claim renews the row's lease. It claims no more than this node has
+ * room for, so the backlog waits in PostgreSQL.
+ */
+public final class Scheduler extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+  private static final long DUE_GAUGE_PERIOD_MS = 5_000;
+
+  private static final String CLAIM = """
+    WITH due AS (
+      SELECT id FROM deliveries
+       WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
+       ORDER BY next_attempt_at
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED)
+    UPDATE deliveries d
+       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
+      FROM due, events e
+     WHERE d.id = due.id AND e.id = d.event_id
+    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
+  private static final String COUNT_DUE = """
+    SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()""";
+
+  private final HookgateConfig.Database database;
+  private final HookgateConfig.Delivery config;
+  private final InFlightLimits limits;
+  private final DeliveryMetrics metrics;
+  private final String nodeId;
+  private Pool pool;
+  private boolean claiming;
+
+  public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
+                   DeliveryMetrics metrics, String nodeId) {
+    this.database = database;
+    this.config = config;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = Pools.pool(vertx, database, "scheduler", 2);
+    vertx.setPeriodic(config.schedulerIntervalMs(), id -> claim());
+    vertx.setPeriodic(DUE_GAUGE_PERIOD_MS, id -> pool.query(COUNT_DUE).execute()
+      .onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0))));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool.close();
+  }
+
+  private void claim() {
+    int room = Math.min(config.schedulerBatch(), limits.available());
+    if (claiming || room == 0) {
+      return;
+    }
+    claiming = true;
+    pool.preparedQuery(CLAIM).execute(Tuple.of(room, config.lease().toMillis(), nodeId))
+      .onComplete(result -> {
+        claiming = false;
+        if (result.failed()) {
+          LOG.warn("Claiming due deliveries failed: {}", result.cause().getMessage());
+          return;
+        }
+        for (Row row : result.result()) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(row.getUUID("id"), row.getString("event_id"),
+            row.getUUID("subscription_id"), row.getString("event_type"), row.getInteger("attempts"),
+            row.getString("body")).toJson());
+        }
+        if (result.result().size() == room) {
+          // More may be due: keep draining without waiting for the next tick.
+          vertx.runOnContext(v -> claim());
+        }
+      });
+  }
+}

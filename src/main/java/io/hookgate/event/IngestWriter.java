@@ -1,0 +1,249 @@
+package io.hookgate.event;
+
+import io.hookgate.delivery.DeliveryJob;
+import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.subscription.SubscriptionIndex;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Writes events and their deliveries with group commit: requests that arrive while a write is in
+ * flight are queued and written together in the next one, as a single statement (multi-row
+ * {@code unnest} inserts of events and deliveries, atomic without an explicit transaction). Requests
+ * are answered only after their statement committed; then the new deliveries go out on the event bus.
+ *
+ * <p>Idempotency: an event id that already exists is not written again and creates no deliveries;
+ * its original result is reported. Confined to one verticle's event loop, so it needs no locking.
+ */
+public final class IngestWriter {
+  /** Outcome reported to the platform for one event. */
+  public record Result(String id, int deliveries, boolean duplicate) {
+  }
+
+  private record Delivery(UUID id, SubscriptionIndex.Target target, String status, String failureReason) {
+  }
+
+  private record Item(NewEvent event, List<Delivery> deliveries) {
+  }
+
+  private record Request(List<Item> items, Promise<List<Result>> promise) {
+  }
+
+  private static final String INSERT = """
+    WITH ev AS (
+      INSERT INTO events (id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries_count)
+      SELECT e.id, e.type, e.merchant_id, e.occurred_at, e.livemode, e.application_ids::jsonb, e.body, e.deliveries
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[])
+             AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id),
+    dl AS (
+      INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
+                              lease_owner, last_failure_reason, completed_at)
+      SELECT d.id, d.event_id, d.subscription_id, d.application_id, d.event_type, d.status,
+             CASE WHEN d.status = 'pending' THEN now() + $16 * interval '1 millisecond' ELSE now() END,
+             CASE WHEN d.status = 'pending' THEN $15 END,
+             d.reason,
+             CASE WHEN d.status = 'failed' THEN now() END
+        FROM unnest($9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $17::text[])
+             AS d(id, event_id, subscription_id, application_id, event_type, status, reason)
+       WHERE d.event_id IN (SELECT id FROM ev))
+    SELECT id FROM ev""";
+  private static final String ORIGINALS = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
+  private static final String TOUCH_SUBSCRIPTIONS =
+    "UPDATE subscriptions SET last_triggered_at = now() WHERE id = ANY($1)";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final String nodeId;
+  private final long leaseMs;
+  private final int maxRowsPerWrite;
+  private final DeliveryMetrics metrics;
+  private final List<Request> queue = new ArrayList<>();
+  private boolean writing;
+
+  public IngestWriter(Vertx vertx, Pool pool, String nodeId, long leaseMs, int maxRowsPerWrite, DeliveryMetrics metrics) {
+    this.metrics = metrics;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.nodeId = nodeId;
+    this.leaseMs = leaseMs;
+    this.maxRowsPerWrite = maxRowsPerWrite;
+  }
+
+  /** Matches each event to its subscriptions and writes them; completes after the commit. */
+  public Future<List<Result>> write(List<NewEvent> events, SubscriptionIndex index) {
+    List<Item> items = new ArrayList<>(events.size());
+    for (NewEvent event : events) {
+      List<Delivery> deliveries = new ArrayList<>();
+      for (SubscriptionIndex.Target target : index.match(event.type(), event.merchantId(), event.inventoryLocation(),
+        event.applicationIds())) {
+        deliveries.add(switch (target.status()) {
+          case ACTIVE -> new Delivery(UUID.randomUUID(), target, "pending", null);
+          case PAUSED -> new Delivery(UUID.randomUUID(), target, "held", null);
+          case DISABLED -> new Delivery(UUID.randomUUID(), target, "failed", "subscription_disabled");
+        });
+      }
+      items.add(new Item(event, deliveries));
+    }
+    Promise<List<Result>> promise = Promise.promise();
+    queue.add(new Request(items, promise));
+    if (!writing) {
+      writeQueued();
+    }
+    return promise.future();
+  }
+
+  private void writeQueued() {
+    List<Request> batch = new ArrayList<>();
+    int rows = 0;
+    while (!queue.isEmpty() && (batch.isEmpty() || rows < maxRowsPerWrite)) {
+      Request next = queue.remove(0);
+      batch.add(next);
+      for (Item item : next.items()) {
+        rows += 1 + item.deliveries().size();
+      }
+    }
+    writing = true;
+    write(batch).onComplete(done -> {
+      writing = false;
+      if (!queue.isEmpty()) {
+        writeQueued();
+      }
+    });
+  }
+
+  private Future<Void> write(List<Request> batch) {
+    // The same id twice in one batch is written once; the later copies are reported as duplicates.
+    Set<String> ids = new HashSet<>();
+    List<Item> unique = new ArrayList<>();
+    for (Request request : batch) {
+      for (Item item : request.items()) {
+        if (ids.add(item.event().id())) {
+          unique.add(item);
+        }
+      }
+    }
+    return pool.preparedQuery(INSERT).execute(arguments(unique))
+      .compose(rows -> {
+        Set<String> inserted = new HashSet<>();
+        rows.forEach(row -> inserted.add(row.getString(0)));
+        List<Item> written = new ArrayList<>();
+        Set<String> duplicates = new HashSet<>(ids);
+        for (Item item : unique) {
+          if (inserted.contains(item.event().id())) {
+            written.add(item);
+            duplicates.remove(item.event().id());
+          }
+        }
+        return originals(duplicates).map(originals -> {
+          metrics.ingested(written.size());
+          dispatch(written);
+          touch(written);
+          Map<String, Integer> counts = new HashMap<>(originals);
+          Set<Item> firsts = Collections.newSetFromMap(new IdentityHashMap<>());
+          for (Item item : written) {
+            counts.put(item.event().id(), item.deliveries().size());
+            firsts.add(item);
+          }
+          for (Request request : batch) {
+            List<Result> results = new ArrayList<>();
+            for (Item item : request.items()) {
+              String id = item.event().id();
+              results.add(firsts.contains(item)
+                ? new Result(id, item.deliveries().size(), false)
+                : new Result(id, counts.getOrDefault(id, 0), true));
+            }
+            request.promise().complete(results);
+          }
+          return (Void) null;
+        });
+      })
+      .onFailure(e -> batch.forEach(request -> request.promise().tryFail(e)))
+      .recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Map<String, Integer>> originals(Set<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return pool.preparedQuery(ORIGINALS).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+      Map<String, Integer> counts = new HashMap<>();
+      for (Row row : rows) {
+        counts.put(row.getString("id"), row.getInteger("deliveries_count"));
+      }
+      return counts;
+    });
+  }
+
+  private Tuple arguments(List<Item> items) {
+    int n = items.size();
+    String[] id = new String[n], type = new String[n], merchant = new String[n], apps = new String[n], body = new String[n];
+    java.time.OffsetDateTime[] occurred = new java.time.OffsetDateTime[n];
+    Boolean[] live = new Boolean[n];
+    Integer[] count = new Integer[n];
+    List<UUID> dId = new ArrayList<>(), dSub = new ArrayList<>(), dApp = new ArrayList<>();
+    List<String> dEvent = new ArrayList<>(), dType = new ArrayList<>(), dStatus = new ArrayList<>(), dReason = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      NewEvent e = items.get(i).event();
+      id[i] = e.id();
+      type[i] = e.type();
+      merchant[i] = e.merchantId();
+      occurred[i] = e.occurredAt();
+      live[i] = e.livemode();
+      apps[i] = e.applicationIdsJson();
+      body[i] = e.body();
+      count[i] = items.get(i).deliveries().size();
+      for (Delivery d : items.get(i).deliveries()) {
+        dId.add(d.id());
+        dEvent.add(e.id());
+        dSub.add(d.target().id());
+        dApp.add(d.target().applicationId());
+        dType.add(e.type());
+        dStatus.add(d.status());
+        dReason.add(d.failureReason());
+      }
+    }
+    return Tuple.tuple()
+      .addArrayOfString(id).addArrayOfString(type).addArrayOfString(merchant).addArrayOfOffsetDateTime(occurred)
+      .addArrayOfBoolean(live).addArrayOfString(apps).addArrayOfString(body).addArrayOfInteger(count)
+      .addArrayOfUUID(dId.toArray(UUID[]::new)).addArrayOfString(dEvent.toArray(String[]::new))
+      .addArrayOfUUID(dSub.toArray(UUID[]::new)).addArrayOfUUID(dApp.toArray(UUID[]::new))
+      .addArrayOfString(dType.toArray(String[]::new)).addArrayOfString(dStatus.toArray(String[]::new))
+      .addString(nodeId).addLong(leaseMs).addArrayOfString(dReason.toArray(String[]::new));
+  }
+
+  /** The fast path: deliveries go to a dispatcher now; if this node dies first, their lease expires. */
+  private void dispatch(List<Item> written) {
+    for (Item item : written) {
+      for (Delivery d : item.deliveries()) {
+        if (d.status().equals("pending")) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS,
+            new DeliveryJob(d.id(), item.event().id(), d.target().id(), item.event().type(), 0, item.event().body()).toJson());
+        }
+      }
+    }
+  }
+
+  private void touch(List<Item> written) {
+    Set<UUID> touched = new HashSet<>();
+    written.forEach(item -> item.deliveries().forEach(d -> touched.add(d.target().id())));
+    if (!touched.isEmpty()) {
+      pool.preparedQuery(TOUCH_SUBSCRIPTIONS).execute(Tuple.of(touched.toArray(UUID[]::new)));
+    }
+  }
+}

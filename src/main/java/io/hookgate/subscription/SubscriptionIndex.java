@@ -1,0 +1,173 @@
+package io.hookgate.subscription;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The node's in-memory view of every subscription, for matching events to subscriptions at ingest and
+ * for signing at delivery. Readers on any event loop see an immutable snapshot; changes are applied
+ * one at a time on the index's own context.
+ *
+ * <p>Consistency: a change made through this node's API is applied here before the API answers
+ * ({@link #refresh}); every change is also published on {@value #CHANGED} so other nodes apply it
+ * within moments; and a full reload every minute repairs anything a lost message missed.
+ */
+public final class SubscriptionIndex {
+  public static final String CHANGED = "hookgate.subscriptions.changed";
+  private static final Logger LOG = LoggerFactory.getLogger(SubscriptionIndex.class);
+  private static final long FULL_RELOAD_MS = 60_000;
+
+  private static final String SELECT = "SELECT id, application_id, url, events, status, filter, secret FROM subscriptions";
+  private static final String SELECT_ONE = SELECT + " WHERE id = $1";
+
+  /** What delivery needs of a subscription: where, how to sign, whether to send at all. */
+  public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
+                       SubscriptionFilter filter, List<String> secrets) {
+  }
+
+  private record Snapshot(Map<UUID, Target> byId, Map<String, List<Target>> exact, Map<String, List<Target>> prefix,
+                          List<Target> all) {
+    static Snapshot of(Map<UUID, Target> byId) {
+      Map<String, List<Target>> exact = new HashMap<>();
+      Map<String, List<Target>> prefix = new HashMap<>();
+      List<Target> all = new ArrayList<>();
+      for (Target t : byId.values()) {
+        for (String event : t.events()) {
+          if (event.equals("*")) {
+            all.add(t);
+          } else if (event.endsWith(".*")) {
+            prefix.computeIfAbsent(event.substring(0, event.length() - 1), k -> new ArrayList<>()).add(t);
+          } else {
+            exact.computeIfAbsent(event, k -> new ArrayList<>()).add(t);
+          }
+        }
+      }
+      return new Snapshot(Map.copyOf(byId), exact, prefix, all);
+    }
+  }
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final SecretBox secrets;
+  private volatile Snapshot snapshot = Snapshot.of(Map.of());
+  private volatile long changes;
+  private MessageConsumer<JsonObject> consumer;
+  private long reloadTimer;
+
+  public SubscriptionIndex(Vertx vertx, Pool pool, SecretBox secrets) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.secrets = secrets;
+  }
+
+  /** Loads every subscription and starts listening for changes. */
+  public Future<Void> start() {
+    consumer = vertx.eventBus().<JsonObject>consumer(CHANGED, message ->
+      apply(UUID.fromString(message.body().getString("id")))
+        .onFailure(e -> LOG.warn("Refreshing subscription {} failed: {}", message.body().getString("id"), e.getMessage())));
+    reloadTimer = vertx.setPeriodic(FULL_RELOAD_MS, id -> reloadAll()
+      .onFailure(e -> LOG.warn("Reloading subscriptions failed: {}", e.getMessage())));
+    return consumer.completion().compose(v -> reloadAll());
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(reloadTimer);
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** Applies a change to this node before returning, then tells every node (this one included). */
+  public Future<Void> refresh(UUID id) {
+    return apply(id).andThen(done -> vertx.eventBus().publish(CHANGED, new JsonObject().put("id", id.toString())));
+  }
+
+  public Target get(UUID id) {
+    return snapshot.byId().get(id);
+  }
+
+  public int size() {
+    return snapshot.byId().size();
+  }
+
+  /**
+   * Subscriptions an event reaches: the type named exactly, by a {@code group.*} wildcard or by
+   * {@code *}; passing its filter; of the given applications when the event names any.
+   */
+  public List<Target> match(String type, String merchantId, String inventoryLocation, Set<UUID> applicationIds) {
+    Snapshot s = snapshot;
+    List<Target> matched = new ArrayList<>();
+    Set<UUID> seen = new HashSet<>();
+    collect(s.exact().get(type), matched, seen, merchantId, inventoryLocation, applicationIds);
+    for (int dot = type.indexOf('.'); dot >= 0; dot = type.indexOf('.', dot + 1)) {
+      collect(s.prefix().get(type.substring(0, dot + 1)), matched, seen, merchantId, inventoryLocation, applicationIds);
+    }
+    collect(s.all(), matched, seen, merchantId, inventoryLocation, applicationIds);
+    return matched;
+  }
+
+  private static void collect(List<Target> candidates, List<Target> into, Set<UUID> seen, String merchantId,
+                              String inventoryLocation, Set<UUID> applicationIds) {
+    if (candidates == null) {
+      return;
+    }
+    for (Target t : candidates) {
+      if ((applicationIds == null || applicationIds.contains(t.applicationId()))
+        && t.filter().matches(merchantId, inventoryLocation) && seen.add(t.id())) {
+        into.add(t);
+      }
+    }
+  }
+
+  /** A full reload that raced with a single change is done again, so it never undoes that change. */
+  private Future<Void> reloadAll() {
+    long before = changes;
+    return pool.query(SELECT).execute().compose(rows -> {
+      Map<UUID, Target> byId = new HashMap<>();
+      rows.forEach(row -> byId.put(row.getUUID("id"), target(row)));
+      synchronized (this) {
+        if (changes == before) {
+          snapshot = Snapshot.of(byId);
+          return Future.succeededFuture();
+        }
+      }
+      return reloadAll();
+    });
+  }
+
+  private Future<Void> apply(UUID id) {
+    return pool.preparedQuery(SELECT_ONE).execute(Tuple.of(id)).map(rows -> {
+      synchronized (this) {
+        Map<UUID, Target> byId = new HashMap<>(snapshot.byId());
+        if (rows.size() == 0) {
+          byId.remove(id);
+        } else {
+          byId.put(id, target(rows.iterator().next()));
+        }
+        snapshot = Snapshot.of(byId);
+        changes++;
+      }
+      return null;
+    });
+  }
+
+  private Target target(Row row) {
+    UUID id = row.getUUID("id");
+    return new Target(id, row.getUUID("application_id"), row.getString("url"), List.of(row.getArrayOfStrings("events")),
+      Subscription.Status.valueOf(row.getString("status")), SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
+      List.of(secrets.open(id, row.getBuffer("secret").getBytes())));
+  }
+}
