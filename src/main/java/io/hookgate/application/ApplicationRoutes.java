@@ -4,6 +4,7 @@ import io.hookgate.auth.Credentials;
 import io.hookgate.auth.Scopes;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.http.ApiError;
+import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Pagination;
@@ -23,10 +24,12 @@ public final class ApplicationRoutes {
   private static final String NOT_FOUND = "Application not found";
 
   private final ApplicationStore store;
+  private final SubscriptionIndex index;
   private final HookgateConfig.Api api;
 
-  public ApplicationRoutes(ApplicationStore store, HookgateConfig.Api api) {
+  public ApplicationRoutes(ApplicationStore store, SubscriptionIndex index, HookgateConfig.Api api) {
     this.store = store;
+    this.index = index;
     this.api = api;
   }
 
@@ -78,8 +81,9 @@ public final class ApplicationRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    store.delete(id(ctx)).onSuccess(deleted -> {
-      if (deleted) {
+    store.delete(id(ctx)).onSuccess(subscriptions -> {
+      if (subscriptions != null) {
+        subscriptions.forEach(index::refresh);
         Responses.noContent(ctx);
       } else {
         ctx.fail(ApiError.notFound(NOT_FOUND));

@@ -28,7 +28,14 @@ public final class ApplicationStore {
      WHERE id = $1 RETURNING""" + " " + COLUMNS;
   private static final String ROTATE_SECRET = """
     UPDATE applications SET client_secret_hash = $2, updated_at = now() WHERE id = $1 RETURNING""" + " " + COLUMNS;
-  private static final String DELETE = "DELETE FROM applications WHERE id = $1";
+  /** Subscriptions and tokens cascade; deliveries, attempts and stats have no foreign keys and go explicitly. */
+  private static final String DELETE = """
+    WITH a AS (DELETE FROM applications WHERE id = $1 RETURNING id),
+         s AS (SELECT id FROM subscriptions WHERE application_id IN (SELECT id FROM a)),
+         d AS (DELETE FROM deliveries WHERE application_id IN (SELECT id FROM a)),
+         t AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)),
+         h AS (DELETE FROM delivery_stats_hourly WHERE subscription_id IN (SELECT id FROM s))
+    SELECT (SELECT count(*) FROM a) AS deleted, (SELECT array_agg(id) FROM s) AS subscriptions""";
   private static final String CREDENTIALS = "SELECT id, client_secret_hash, scopes FROM applications WHERE client_id = $1";
 
   /** What the token endpoint needs to authenticate a client. */
@@ -83,8 +90,16 @@ public final class ApplicationStore {
       .map(ApplicationStore::firstOrNull);
   }
 
-  public Future<Boolean> delete(UUID id) {
-    return pool.preparedQuery(DELETE).execute(Tuple.of(id)).map(rows -> rows.rowCount() > 0);
+  /** The ids of the subscriptions that went with the application, or null when there was no such application. */
+  public Future<List<UUID>> delete(UUID id) {
+    return pool.preparedQuery(DELETE).execute(Tuple.of(id)).map(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("deleted") == 0) {
+        return null;
+      }
+      UUID[] subscriptions = row.getArrayOfUUIDs("subscriptions");
+      return subscriptions == null ? List.of() : List.of(subscriptions);
+    });
   }
 
   public Future<ClientCredentials> credentials(String clientId) {

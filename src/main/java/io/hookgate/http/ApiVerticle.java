@@ -106,7 +106,7 @@ public final class ApiVerticle extends VerticleBase {
       .rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
     Operations ops = new Operations(builder);
     new OpsRoutes(pool, shared.registry(), shared.contract().text()).mount(ops);
-    new ApplicationRoutes(applications, config.api()).mount(ops, admin);
+    new ApplicationRoutes(applications, shared.index(), config.api()).mount(ops, admin);
     new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, partner.requiring(Scopes.READ_WEBHOOKS));
     new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops, admin);
     new OAuthRoutes(applications, tokens, config.security().tokenTtlSeconds()).mount(ops);

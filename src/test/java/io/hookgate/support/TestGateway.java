@@ -54,8 +54,12 @@ public final class TestGateway implements AutoCloseable {
 
   /** Starts a gateway; {@code adjust} may change the config tree read from conf/hookgate.yaml. */
   public static TestGateway start(Consumer<JsonObject> adjust) {
+    return start(TestDatabase.fresh(), adjust);
+  }
+
+  /** Starts a gateway on an existing database (e.g. to restart on the data of a closed one). */
+  public static TestGateway start(HookgateConfig.Database database, Consumer<JsonObject> adjust) {
     JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
-    HookgateConfig.Database database = TestDatabase.fresh();
     tree.put("admin-key", ADMIN_KEY);
     tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
     tree.getJsonObject("database")
@@ -68,6 +72,64 @@ public final class TestGateway implements AutoCloseable {
     tree.getJsonObject("security").put("secret-encryption-key", SECRET_ENCRYPTION_KEY);
     adjust.accept(tree);
     return new TestGateway(Hookgate.start(HookgateConfig.from(tree)));
+  }
+
+  /**
+   * Delivery settings for tests: loopback receivers allowed, a short retry schedule, a fast scheduler
+   * and breaker, short timeouts. Tests change single keys on top of it.
+   */
+  public static Consumer<JsonObject> fastDelivery(Consumer<JsonObject> more) {
+    return tree -> {
+      tree.getJsonObject("delivery")
+        .put("allowed-private-networks", new JsonArray().add("127.0.0.0/8"))
+        .put("retry-schedule", new JsonArray().add("0s").add("200ms").add("200ms"))
+        .put("retry-jitter", 0)
+        .put("request-timeout-ms", 1000)
+        .put("connect-timeout-ms", 1000)
+        .put("lease", "3s")
+        .put("scheduler-interval-ms", 50);
+      tree.getJsonObject("delivery").getJsonObject("circuit-breaker").put("failure-threshold", 1000).put("reset-timeout", "1s");
+      more.accept(tree);
+    };
+  }
+
+  public static Consumer<JsonObject> fastDelivery() {
+    return fastDelivery(tree -> { });
+  }
+
+  public HookgateConfig.Database database() {
+    return gateway.config().database();
+  }
+
+  /** Creates a subscription for the token's application; returns its data (with secret_key). */
+  public JsonObject subscribe(String token, String url, String... events) {
+    return subscribe(token, new JsonObject().put("url", url).put("events", new JsonArray(java.util.List.of((Object[]) events))));
+  }
+
+  public JsonObject subscribe(String token, JsonObject body) {
+    HttpResponse<Buffer> response = send(HttpMethod.POST, "/api/partner/v1/webhooks", token, body);
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException("subscription not created: " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getJsonObject("data");
+  }
+
+  /** Pushes one event through the Platform API; returns the 202 body's data. */
+  public JsonObject ingest(JsonObject event) {
+    HttpResponse<Buffer> response = admin(HttpMethod.POST, "/api/v1/events", event);
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException("event not accepted: " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getJsonObject("data");
+  }
+
+  public static JsonObject event(String type, JsonObject data) {
+    return new JsonObject().put("type", type).put("data", data);
+  }
+
+  /** The event as the Platform API shows it, with its deliveries. */
+  public JsonObject event(String id) {
+    return admin(HttpMethod.GET, "/api/v1/events/" + id, null).bodyAsJsonObject().getJsonObject("data");
   }
 
   public Hookgate gateway() {

@@ -1,0 +1,139 @@
+package io.hookgate.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerOptions;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * A real webhook receiver on 127.0.0.1 for tests: records every request (headers, body) and answers
+ * as the test's behaviour says (status, headers, delay, or never).
+ */
+public final class Receiver implements AutoCloseable {
+  /** What a request got. {@code delayMs < 0} means never answer (a hung endpoint). */
+  public record Reply(int status, String body, Map<String, String> headers, long delayMs) {
+    public static Reply status(int status) {
+      return new Reply(status, "ok", Map.of(), 0);
+    }
+
+    public static Reply hang() {
+      return new Reply(0, null, Map.of(), -1);
+    }
+
+    public Reply withHeader(String name, String value) {
+      Map<String, String> h = new HashMap<>(headers);
+      h.put(name, value);
+      return new Reply(status, body, h, delayMs);
+    }
+
+    public Reply withBody(String text) {
+      return new Reply(status, text, headers, delayMs);
+    }
+  }
+
+  /** A request as received. */
+  public record Received(String path, Map<String, List<String>> headers, String body, long receivedAtMs) {
+    public String header(String name) {
+      List<String> values = headers.get(name.toLowerCase());
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
+  }
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile Function<Received, Reply> behaviour = r -> Reply.status(200);
+
+  private Receiver(Vertx vertx, HttpServerOptions options) {
+    this.vertx = vertx;
+    this.server = TestGateway.await(vertx.createHttpServer(options).requestHandler(this::handle).listen(0, "127.0.0.1"));
+  }
+
+  public static Receiver start(Vertx vertx) {
+    return new Receiver(vertx, new HttpServerOptions());
+  }
+
+  /** A receiver serving https with the given options (e.g. a self-signed certificate). */
+  public static Receiver start(Vertx vertx, HttpServerOptions options) {
+    return new Receiver(vertx, options);
+  }
+
+  private void handle(HttpServerRequest request) {
+    request.body().onSuccess(body -> {
+      Map<String, List<String>> headers = new HashMap<>();
+      request.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(), k -> new ArrayList<>()).add(h.getValue()));
+      Received r = new Received(request.path(), headers, body.toString(), System.currentTimeMillis());
+      received.add(r);
+      Reply reply = behaviour.apply(r);
+      if (reply.delayMs() < 0) {
+        return;
+      }
+      Runnable answer = () -> {
+        reply.headers().forEach((k, v) -> request.response().putHeader(k, v));
+        request.response().setStatusCode(reply.status()).end(reply.body() == null ? "" : reply.body());
+      };
+      if (reply.delayMs() == 0) {
+        answer.run();
+      } else {
+        vertx.setTimer(reply.delayMs(), id -> answer.run());
+      }
+    });
+  }
+
+  public Receiver behave(Function<Received, Reply> behaviour) {
+    this.behaviour = behaviour;
+    return this;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.actualPort() + "/hooks";
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public List<Received> received() {
+    return List.copyOf(received);
+  }
+
+  public int count() {
+    return received.size();
+  }
+
+  /** Waits (bounded) until at least {@code n} requests arrived; returns them. */
+  public List<Received> awaitCount(int n, long timeoutMs) {
+    eventually(() -> received.size() >= n, timeoutMs, "receiver to get " + n + " requests (got " + received.size() + ")");
+    return received();
+  }
+
+  /** Polls a condition until it holds or the (bounded) time is up; fails with the description. */
+  public static void eventually(BooleanSupplier condition, long timeoutMs, String what) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    TestGateway.await(server.close());
+  }
+}
