@@ -16,8 +16,8 @@ public record SubscriptionFilter(Set<String> merchantIds, Set<String> inventoryL
   private static final int MAX_VALUES = 1000;
 
   public boolean matches(String merchantId, String inventoryLocation) {
-    return (merchantIds.isEmpty() || merchantIds.contains(merchantId))
-      && (inventoryLocations.isEmpty() || inventoryLocations.contains(inventoryLocation));
+    return (merchantIds.isEmpty() || merchantId != null && merchantIds.contains(merchantId))
+      && (inventoryLocations.isEmpty() || inventoryLocation != null && inventoryLocations.contains(inventoryLocation));
   }
 
   public boolean isEmpty() {

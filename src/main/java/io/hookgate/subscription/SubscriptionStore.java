@@ -18,7 +18,7 @@ import java.util.UUID;
 public final class SubscriptionStore {
   private static final String INSERT = """
     INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING""" + " " + Subscription.COLUMNS;
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
     + " FROM subscriptions WHERE application_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3";
   private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE application_id = $1";
@@ -33,7 +33,7 @@ public final class SubscriptionStore {
            status = coalesce($7, status),
            disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
                                   WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
-           filter = CASE WHEN $9::text IS NULL THEN filter ELSE $9::jsonb END,
+           filter = coalesce($9, filter),
            consecutive_exhausted = CASE WHEN $7 = 'ACTIVE' THEN 0 ELSE consecutive_exhausted END,
            failing_since = CASE WHEN $7 = 'ACTIVE' THEN NULL ELSE failing_since END,
            updated_at = now()
@@ -72,7 +72,7 @@ public final class SubscriptionStore {
     UUID id = UUID.randomUUID();
     return pool.preparedQuery(INSERT)
       .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
-        Buffer.buffer(secrets.seal(id, secret))).addString(filter.isEmpty() ? null : filter.toJson().encode()))
+        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson()))
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
@@ -102,7 +102,7 @@ public final class SubscriptionStore {
         changes.setDescription(), changes.description())
       .addValue(changes.status() == null ? null : changes.status().name())
       .addValue(changes.disabledReason())
-      .addString(changes.filter() == null ? null : changes.filter().toJson().encode());
+      .addValue(changes.filter() == null ? null : changes.filter().toJson());
     return pool.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
   }
 
