@@ -64,10 +64,12 @@ public final class Hookgate implements AutoCloseable {
   private final EmbeddedPostgresServer embedded;
   private final ApiVerticle api;
   private final ResultWriter writer;
+  private final SubscriptionIndex index;
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api,
-                   ResultWriter writer) {
+                   ResultWriter writer, SubscriptionIndex index) {
     this.writer = writer;
+    this.index = index;
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -135,7 +137,7 @@ public final class Hookgate implements AutoCloseable {
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), writer);
+      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), writer, index);
       gateway.scheduleHousekeeping();
       LOG.info("Hookgate API listening on {}:{} (native transport: {})", config.http().host(), gateway.port(),
         vertx.isNativeTransportEnabled());
@@ -157,6 +159,11 @@ public final class Hookgate implements AutoCloseable {
 
   public int port() {
     return api.port();
+  }
+
+  /** This node's view of the subscriptions. */
+  public SubscriptionIndex subscriptions() {
+    return index;
   }
 
   /** The HTTP routes the API serves ("METHOD /path"). */
