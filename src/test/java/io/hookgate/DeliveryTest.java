@@ -83,6 +83,19 @@ class DeliveryTest {
       assertThat(attempt.getString("response_body")).isEqualTo("ok");
       assertThat(attempt.getString("failure_reason")).isNull();
       assertThat(((JsonObject) attempt.getJson("request_headers")).getString("webhook-id")).isEqualTo("evt_signed_1");
+      JsonObject webhook = gw.send(io.vertx.core.http.HttpMethod.GET, "/api/partner/v1/webhooks/" + sub.getString("id"), token, null)
+        .bodyAsJsonObject().getJsonObject("data");
+      assertThat(webhook.getString("last_triggered_at")).isNotNull();
+      assertThat(webhook.getJsonObject("health_status").getString("last_success_at")).isNotNull();
+      assertThat(webhook.getJsonObject("health_status").getString("status")).isEqualTo("healthy");
+
+      String metrics = gw.send(io.vertx.core.http.HttpMethod.GET, "/metrics", null, null).bodyAsString();
+      assertThat(metrics).contains("hookgate_deliveries_total{outcome=\"success\"}")
+        .contains("hookgate_attempt_duration_seconds_bucket")
+        .contains("hookgate_events_ingested_total")
+        .contains("hookgate_deliveries_in_flight")
+        .contains("hookgate_deliveries_due")
+        .contains("hookgate_deliveries_postponed_total");
     }
   }
 

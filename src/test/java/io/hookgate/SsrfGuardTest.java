@@ -21,14 +21,14 @@ import java.util.UUID;
 import static io.hookgate.support.Receiver.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The SSRF guard with the shipped configuration: no private network allowed. */
+/** The SSRF guard with the shipped configuration (no private network allowed), and https required as in production. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SsrfGuardTest {
   private TestGateway gw;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(tree -> tree.getJsonObject("delivery").put("scheduler-interval-ms", 50));
+    gw = TestGateway.start(tree -> tree.getJsonObject("delivery").put("scheduler-interval-ms", 50).put("require-https", true));
   }
 
   @AfterAll
@@ -40,19 +40,23 @@ class SsrfGuardTest {
   void internalAddressesAreRefusedAtCreateAndUpdate() {
     String token = gw.partnerToken("ssrf-app");
     long before = gw.count("SELECT count(*) FROM subscriptions");
-    for (String url : List.of("http://127.0.0.1:8080/x", "http://localhost/x", "http://10.1.2.3/x", "http://172.16.0.1/x",
-      "http://192.168.1.1/x", "http://169.254.169.254/latest/meta-data", "http://100.64.0.1/x", "http://[::1]/x",
-      "http://[fd00::1]/x", "http://[fe80::1]/x", "http://0.0.0.0/x", "http://[::ffff:10.0.0.1]/x")) {
+    for (String url : List.of("https://127.0.0.1:8080/x", "https://localhost/x", "https://10.1.2.3/x", "https://172.16.0.1/x",
+      "https://192.168.1.1/x", "https://169.254.169.254/latest/meta-data", "https://100.64.0.1/x", "https://[::1]/x",
+      "https://[fd00::1]/x", "https://[fe80::1]/x", "https://0.0.0.0/x", "https://[::ffff:10.0.0.1]/x")) {
       HttpResponse<Buffer> response = gw.send(HttpMethod.POST, "/api/partner/v1/webhooks", token,
         new JsonObject().put("url", url).put("events", new JsonArray().add("order.created")));
       assertThat(response.statusCode()).as(url).isEqualTo(400);
       assertThat(response.bodyAsJsonObject().getString("message")).as(url).contains("url").contains("not allowed");
     }
+    HttpResponse<Buffer> plain = gw.send(HttpMethod.POST, "/api/partner/v1/webhooks", token,
+      new JsonObject().put("url", "http://hooks.example.com/x").put("events", new JsonArray().add("order.created")));
+    assertThat(plain.statusCode()).isEqualTo(400);
+    assertThat(plain.bodyAsJsonObject().getString("message")).contains("must use https");
     assertThat(gw.count("SELECT count(*) FROM subscriptions")).isEqualTo(before);
 
     String id = gw.subscribe(token, "https://hooks.example.com/x", "order.created").getString("id");
     HttpResponse<Buffer> update = gw.send(HttpMethod.PATCH, "/api/partner/v1/webhooks/" + id, token,
-      new JsonObject().put("url", "http://127.0.0.1/admin"));
+      new JsonObject().put("url", "https://127.0.0.1/admin"));
     assertThat(update.statusCode()).isEqualTo(400);
     assertThat(gw.count("SELECT count(*) FROM subscriptions WHERE url = 'https://hooks.example.com/x'")).isEqualTo(1);
   }
