@@ -139,8 +139,9 @@ public final class Hookgate implements AutoCloseable {
       }, new DeploymentOptions().setInstances(instances)));
       Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), writer, index);
       gateway.scheduleHousekeeping();
-      LOG.info("Hookgate API listening on {}:{} (native transport: {})", config.http().host(), gateway.port(),
-        vertx.isNativeTransportEnabled());
+      LOG.info("Hookgate API listening on {}:{} (native transport: {}, outbound TLS: {})", config.http().host(),
+        gateway.port(), vertx.isNativeTransportEnabled(),
+        io.vertx.core.net.OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
       return gateway;
     } catch (RuntimeException e) {
       if (vertx != null) {

@@ -160,6 +160,23 @@ class FailureModesTest {
   }
 
   @Test
+  void redirectsAreNotFollowedAndLongBodiesAreTruncated() {
+    try (Receiver receiver = Receiver.start(gw.vertx()); Receiver target = Receiver.start(gw.vertx())) {
+      receiver.behave(r -> Reply.status(302).withHeader("Location", target.url()).withBody("x".repeat(10_000)));
+      String token = gw.partnerToken("redirect-app");
+      gw.subscribe(token, receiver.url(), "recipient.create");
+      String id = gw.ingest(TestGateway.event("recipient.create", new JsonObject())).getString("id");
+      eventually(() -> "failed".equals(delivery(id).getString("status")), 10_000, "delivery to fail");
+      Row first = attempt(id, 1);
+      assertThat(first.getInteger("response_status")).isEqualTo(302);
+      assertThat(first.getString("failure_reason")).isEqualTo("http_3xx");
+      assertThat(first.getString("response_body")).hasSize(4096);
+      assertThat(((JsonObject) first.getJson("response_headers")).getString("location")).isEqualTo(target.url());
+      assertThat(target.count()).isZero();
+    }
+  }
+
+  @Test
   void aRefusedConnectionIsRecordedAsSuch() {
     String token = gw.partnerToken("refused-app");
     gw.subscribe(token, "http://127.0.0.1:9/nothing-listens", "charge.reverse");

@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
@@ -85,7 +86,7 @@ public final class Dispatcher extends VerticleBase {
         .setVerifyHost(true)
         .setTrustAll(false)
         .setForceSni(true)
-        .setSslEngineOptions(new OpenSSLEngineOptions())
+        .setSslEngineOptions(OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions())
         .setMaxRedirects(0))
       .with(new PoolOptions().setHttp1MaxSize(config.maxInFlightPerEndpoint()))
       .build();
