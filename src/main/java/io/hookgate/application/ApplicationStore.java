@@ -1,6 +1,7 @@
 package io.hookgate.application;
 
 import io.hookgate.auth.Credentials;
+import io.hookgate.db.Paged;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -8,7 +9,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -42,9 +42,6 @@ public final class ApplicationStore {
   public record ClientCredentials(UUID applicationId, byte[] secretHash, List<String> scopes) {
   }
 
-  public record Page(List<Application> items, long total) {
-  }
-
   private final Pool pool;
 
   public ApplicationStore(Pool pool) {
@@ -58,20 +55,8 @@ public final class ApplicationStore {
       .map(rows -> Application.from(rows.iterator().next()));
   }
 
-  public Future<Page> list(int limit, int offset) {
-    return pool.preparedQuery(LIST).execute(Tuple.of(limit, offset)).compose(rows -> {
-      List<Application> items = new ArrayList<>();
-      long total = -1;
-      for (Row row : rows) {
-        items.add(Application.from(row));
-        total = row.getLong("total");
-      }
-      if (total >= 0) {
-        return Future.succeededFuture(new Page(items, total));
-      }
-      // Past the last page: the window function had no row to report the total on.
-      return pool.query(COUNT).execute().map(count -> new Page(items, count.iterator().next().getLong(0)));
-    });
+  public Future<Paged<Application>> list(int limit, int offset) {
+    return Paged.query(pool, LIST, Tuple.of(limit, offset), COUNT, Tuple.tuple(), Application::from);
   }
 
   public Future<Application> get(UUID id) {

@@ -87,15 +87,9 @@ public final class EventTypeRoutes {
   }
 
   private static String description(JsonObject body) {
-    Object value = body.getValue("description");
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof String s) || s.length() > MAX_DESCRIPTION) {
-      throw ApiError.invalidField("description", "must be a string of at most " + MAX_DESCRIPTION + " characters");
-    }
-    return s;
+    return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
+
 
   private static JsonObject found(EventType type) {
     if (type == null) {

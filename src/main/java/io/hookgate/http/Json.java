@@ -27,6 +27,18 @@ public final class Json {
     throw ApiError.invalid("Request body must be a JSON object");
   }
 
+  /** An optional string field of at most {@code max} characters; null when absent or null. */
+  public static String optionalText(JsonObject body, String field, int max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || s.length() > max) {
+      throw ApiError.invalidField(field, "must be a string of at most " + max + " characters");
+    }
+    return s;
+  }
+
   public static String timestamp(OffsetDateTime time) {
     return time == null ? null : time.withOffsetSameInstant(ZoneOffset.UTC).format(TIMESTAMP);
   }

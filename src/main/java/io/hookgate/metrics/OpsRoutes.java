@@ -1,6 +1,7 @@
 package io.hookgate.metrics;
 
 import io.hookgate.http.Operations;
+import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -30,21 +31,16 @@ public final class OpsRoutes {
   }
 
   private void health(RoutingContext ctx) {
-    json(ctx, 200, new JsonObject().put("status", "UP"));
+    Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
   }
 
   private void ready(RoutingContext ctx) {
     pool.query("SELECT 1").execute()
-      .onSuccess(rows -> json(ctx, 200, new JsonObject().put("status", "READY").put("database", "UP")))
-      .onFailure(e -> json(ctx, 503, new JsonObject().put("status", "NOT_READY").put("database", "DOWN")));
+      .onSuccess(rows -> Responses.send(ctx, 200, new JsonObject().put("status", "READY").put("database", "UP")))
+      .onFailure(e -> Responses.send(ctx, 503, new JsonObject().put("status", "NOT_READY").put("database", "DOWN")));
   }
 
   private void openApi(RoutingContext ctx) {
     ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8").end(openApiText);
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "no-store").end(body.toBuffer());
   }
 }

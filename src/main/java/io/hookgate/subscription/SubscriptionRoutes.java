@@ -131,15 +131,9 @@ public final class SubscriptionRoutes {
   }
 
   private static String description(JsonObject body) {
-    Object value = body.getValue("description");
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof String s) || s.length() > MAX_DESCRIPTION) {
-      throw ApiError.invalidField("description", "must be a string of at most " + MAX_DESCRIPTION + " characters");
-    }
-    return s;
+    return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
+
 
   /** {@code status} and seed 002's {@code is_active} both set the status; they must agree when both are sent. */
   private static Subscription.Status status(JsonObject body) {

@@ -1,5 +1,6 @@
 package io.hookgate.subscription;
 
+import io.hookgate.db.Paged;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -7,7 +8,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -56,9 +56,6 @@ public final class SubscriptionStore {
                         Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
   }
 
-  public record Page(List<Subscription> items, long total) {
-  }
-
   private final Pool pool;
   private final SecretBox secrets;
 
@@ -76,20 +73,9 @@ public final class SubscriptionStore {
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
-  public Future<Page> list(UUID applicationId, int limit, int offset) {
-    return pool.preparedQuery(LIST).execute(Tuple.of(applicationId, limit, offset)).compose(rows -> {
-      List<Subscription> items = new ArrayList<>();
-      long total = -1;
-      for (Row row : rows) {
-        items.add(Subscription.from(row));
-        total = row.getLong("total");
-      }
-      if (total >= 0) {
-        return Future.succeededFuture(new Page(items, total));
-      }
-      return pool.preparedQuery(COUNT).execute(Tuple.of(applicationId))
-        .map(count -> new Page(items, count.iterator().next().getLong(0)));
-    });
+  public Future<Paged<Subscription>> list(UUID applicationId, int limit, int offset) {
+    return Paged.query(pool, LIST, Tuple.of(applicationId, limit, offset), COUNT, Tuple.of(applicationId),
+      Subscription::from);
   }
 
   public Future<Subscription> get(UUID id, UUID applicationId) {
