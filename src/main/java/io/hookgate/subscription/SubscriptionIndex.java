@@ -1,7 +1,9 @@
 package io.hookgate.subscription;
 
+import io.hookgate.delivery.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -10,6 +12,8 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,12 +36,33 @@ public final class SubscriptionIndex {
   private static final Logger LOG = LoggerFactory.getLogger(SubscriptionIndex.class);
   private static final long FULL_RELOAD_MS = 60_000;
 
-  private static final String SELECT = "SELECT id, application_id, url, events, status, filter, secret FROM subscriptions";
-  private static final String SELECT_ONE = SELECT + " WHERE id = $1";
+  private static final String SELECT = """
+    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret,
+           ARRAY(SELECT o.secret FROM subscription_old_secrets o
+                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
+           ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
+                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_expiries
+      FROM subscriptions s""";
+  private static final String SELECT_ONE = SELECT + " WHERE s.id = $1";
+
+  /** A key a delivery is signed with; a rotated-out key has an expiry, the current one none. */
+  public record SigningKey(byte[] key, Instant expiresAt) {
+  }
 
   /** What delivery needs of a subscription: where, how to sign, whether to send at all. */
   public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-                       SubscriptionFilter filter, List<String> secrets) {
+                       SubscriptionFilter filter, List<SigningKey> keys) {
+    /** The current key and every rotated-out key still in its grace period. */
+    public List<byte[]> signingKeys() {
+      Instant now = Instant.now();
+      List<byte[]> valid = new ArrayList<>(keys.size());
+      for (SigningKey k : keys) {
+        if (k.expiresAt() == null || k.expiresAt().isAfter(now)) {
+          valid.add(k.key());
+        }
+      }
+      return valid;
+    }
   }
 
   private record Snapshot(Map<UUID, Target> byId, Map<String, List<Target>> exact, Map<String, List<Target>> prefix,
@@ -166,8 +191,15 @@ public final class SubscriptionIndex {
 
   private Target target(Row row) {
     UUID id = row.getUUID("id");
+    List<SigningKey> keys = new ArrayList<>();
+    keys.add(new SigningKey(Signer.key(secrets.open(id, row.getBuffer("secret").getBytes())), null));
+    Buffer[] old = row.getArrayOfBuffers("old_secrets");
+    OffsetDateTime[] expiries = row.getArrayOfOffsetDateTimes("old_expiries");
+    for (int i = 0; i < old.length; i++) {
+      keys.add(new SigningKey(Signer.key(secrets.open(id, old[i].getBytes())), expiries[i].toInstant()));
+    }
     return new Target(id, row.getUUID("application_id"), row.getString("url"), List.of(row.getArrayOfStrings("events")),
       Subscription.Status.valueOf(row.getString("status")), SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
-      List.of(secrets.open(id, row.getBuffer("secret").getBytes())));
+      List.copyOf(keys));
   }
 }

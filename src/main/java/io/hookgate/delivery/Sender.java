@@ -1,0 +1,206 @@
+package io.hookgate.delivery;
+
+import io.hookgate.config.HookgateConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.SocketAddress;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Makes one signed webhook POST and reports it as an {@link Attempt}: resolve and check the host (SSRF
+ * guard), connect to the checked address, TLS through OpenSSL with certificate verification, connect
+ * and total timeouts, no redirects, response body kept up to a bound. Used by the dispatchers and by
+ * the synchronous partner operations (ping, test). One HTTP client per owner, keep-alive pooled per host.
+ */
+public final class Sender {
+  private record Response(int status, JsonObject headers, String body) {
+  }
+
+  private final Vertx vertx;
+  private final HookgateConfig.Delivery config;
+  private final EndpointResolver resolver;
+  private final HttpClient client;
+
+  public Sender(Vertx vertx, HookgateConfig.Delivery config, EndpointResolver resolver) {
+    this.vertx = vertx;
+    this.config = config;
+    this.resolver = resolver;
+    this.client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions()
+        .setConnectTimeout(config.connectTimeoutMs())
+        .setKeepAlive(true)
+        .setVerifyHost(true)
+        .setTrustAll(false)
+        .setForceSni(true)
+        .setSslEngineOptions(OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions())
+        .setMaxRedirects(0))
+      .with(new PoolOptions().setHttp1MaxSize(config.maxInFlightPerEndpoint()))
+      .build();
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+
+  /** One signed POST. Always completes with an {@link Attempt}, failed or not. */
+  public Future<Attempt> send(DeliveryJob job, String url, List<byte[]> keys) {
+    int number = job.attempts() + 1;
+    OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+    long t0 = System.nanoTime();
+    byte[] body = job.body().getBytes(StandardCharsets.UTF_8);
+    long timestamp = startedAt.toEpochSecond();
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+      .add("Content-Type", "application/json")
+      .add("User-Agent", config.userAgent())
+      .add("webhook-id", job.eventId())
+      .add("webhook-timestamp", Long.toString(timestamp))
+      .add("webhook-signature", Signer.header(keys, job.eventId(),
+        timestamp, body))
+      .add("X-Hookgate-Event-Type", job.type())
+      .add("X-Hookgate-Delivery-Id", job.deliveryId().toString())
+      .add("X-Hookgate-Attempt", Integer.toString(number));
+    JsonObject requestHeaders = new JsonObject();
+    headers.forEach(h -> requestHeaders.put(h.getKey(), h.getValue()));
+
+    URI uri = URI.create(url);
+    boolean https = "https".equalsIgnoreCase(uri.getScheme());
+    int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+    String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+      + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+
+    Promise<Response> response = Promise.promise();
+    AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
+    TimeoutException timeout = new TimeoutException("no complete response within " + config.requestTimeoutMs() + " ms");
+    long timer = vertx.setTimer(config.requestTimeoutMs(), id -> {
+      if (response.tryFail(timeout) && inFlight.get() != null) {
+        inFlight.get().reset(0, timeout);
+      }
+    });
+    resolver.resolve(uri.getHost())
+      .compose(address -> client.request(new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setHost(uri.getHost())
+        .setPort(port)
+        .setURI(path)
+        .setSsl(https)
+        // Connect to the address the SSRF guard checked, not to a fresh DNS answer.
+        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
+        .setFollowRedirects(false)
+        .setHeaders(headers)))
+      .compose(request -> {
+        inFlight.set(request);
+        if (response.future().isComplete()) {
+          request.reset(0, timeout);
+          return Future.failedFuture(timeout);
+        }
+        return request.send(Buffer.buffer(body));
+      })
+      .compose(this::read)
+      .onComplete(result -> {
+        vertx.cancelTimer(timer);
+        if (result.succeeded()) {
+          response.tryComplete(result.result());
+        } else {
+          response.tryFail(result.cause());
+        }
+      });
+
+    return response.future().map(r -> {
+      int durationMs = (int) ((System.nanoTime() - t0) / 1_000_000);
+      boolean ok = r.status() >= 200 && r.status() < 300;
+      Duration retryAfter = r.status() == 429 || r.status() == 503 ? retryAfter(r.headers().getString("retry-after")) : null;
+      return new Attempt(job, number, startedAt, requestHeaders, r.status(), r.headers(), r.body(), durationMs,
+        ok ? null : Attempt.httpReason(r.status()), retryAfter);
+    }).recover(e -> Future.succeededFuture(new Attempt(job, number, startedAt, requestHeaders, null, null, null,
+      (int) ((System.nanoTime() - t0) / 1_000_000), reason(e), null)));
+  }
+
+  /** Reads the response, keeping at most the configured number of body bytes. */
+  private Future<Response> read(HttpClientResponse response) {
+    Promise<Response> done = Promise.promise();
+    int cap = config.responseBodyMaxBytes();
+    Buffer kept = Buffer.buffer();
+    JsonObject headers = new JsonObject();
+    response.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+    response.handler(chunk -> {
+      int room = cap - kept.length();
+      if (room > 0) {
+        kept.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
+      }
+    });
+    response.exceptionHandler(done::tryFail);
+    response.endHandler(v -> done.tryComplete(new Response(response.statusCode(), headers, kept.toString(StandardCharsets.UTF_8))));
+    return done.future();
+  }
+
+  /** The failure reason recorded for an attempt that got no HTTP response. */
+  static String reason(Throwable e) {
+    if (e instanceof EndpointResolver.Refused refused) {
+      return refused.reason();
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return "timeout";
+      }
+      if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+        return "tls";
+      }
+      if (t instanceof UnknownHostException) {
+        return "dns";
+      }
+      if (t instanceof ConnectException) {
+        return "connection_refused";
+      }
+    }
+    String message = String.valueOf(e.getMessage()).toLowerCase();
+    if (message.contains("closed") || message.contains("reset")) {
+      return "connection_closed";
+    }
+    return "network_error";
+  }
+
+  /** {@code Retry-After}: delay-seconds or an HTTP date; null when absent or unreadable. */
+  static Duration retryAfter(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        return Duration.between(Instant.now(), at.toInstant()).isNegative() ? Duration.ZERO
+          : Duration.between(Instant.now(), at.toInstant());
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+  }
+
+}
