@@ -2,9 +2,9 @@ package io.hookgate;
 
 import io.hookgate.auth.Credentials;
 import io.hookgate.auth.PartnerRateLimiter;
-import io.hookgate.auth.TokenStore;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
+import io.hookgate.db.Housekeeping;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
 import io.hookgate.delivery.AddressPolicy;
@@ -57,7 +57,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Hookgate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Hookgate.class);
-  private static final long TOKEN_PURGE_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
+  private static final long HOUSEKEEPING_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
 
   private final HookgateConfig config;
   private final Vertx vertx;
@@ -181,10 +181,9 @@ public final class Hookgate implements AutoCloseable {
   }
 
   private void scheduleHousekeeping() {
-    TokenStore tokens = new TokenStore(Pools.pool(vertx, config.database(), "housekeeping", 1));
-    vertx.setPeriodic(TOKEN_PURGE_PERIOD_MS, id -> tokens.purgeExpired()
-      .onFailure(e -> LOG.warn("Purging expired access tokens failed: {}", e.getMessage())));
+    Housekeeping.schedule(vertx, Pools.pool(vertx, config.database(), "housekeeping", 1), HOUSEKEEPING_PERIOD_MS);
   }
+
 
   private static void seedEventTypes(Vertx vertx, HookgateConfig config) {
     List<EventType> catalog = EventTypeCatalogFile.read(config.eventTypesFile());

@@ -25,8 +25,6 @@ public final class TokenStore {
       FROM access_tokens t JOIN applications a ON a.id = t.application_id
      WHERE t.token_hash = $1 AND t.expires_at > now()""";
 
-  private static final String PURGE_EXPIRED = "DELETE FROM access_tokens WHERE expires_at < now() - interval '1 hour'";
-
   private final Pool pool;
 
   public TokenStore(Pool pool) {
@@ -45,10 +43,6 @@ public final class TokenStore {
     return pool.preparedQuery(FIND)
       .execute(Tuple.of(Buffer.buffer(Credentials.sha256(token))))
       .map(rows -> rows.size() == 0 ? null : partner(rows.iterator().next()));
-  }
-
-  public Future<Integer> purgeExpired() {
-    return pool.query(PURGE_EXPIRED).execute().map(rows -> rows.rowCount());
   }
 
   private static Partner partner(Row row) {

@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -75,12 +76,18 @@ public final class ResultWriter {
       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, kind, at, reason)
      WHERE d.id = u.id AND d.status IN ('pending', 'retrying')""";
   private static final String STATS = """
-    INSERT INTO delivery_stats_hourly (subscription_id, hour, success_count, failure_count, duration_ms_sum)
-    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[])
+    INSERT INTO delivery_stats_hourly (subscription_id, hour, success_count, failure_count, duration_ms_sum,
+                                       duration_buckets)
+    SELECT u.subscription_id, u.hour, u.ok, u.failed, u.duration, u.buckets::bigint[]
+      FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
+           AS u(subscription_id, hour, ok, failed, duration, buckets)
     ON CONFLICT (subscription_id, hour) DO UPDATE
        SET success_count = delivery_stats_hourly.success_count + excluded.success_count,
            failure_count = delivery_stats_hourly.failure_count + excluded.failure_count,
-           duration_ms_sum = delivery_stats_hourly.duration_ms_sum + excluded.duration_ms_sum""";
+           duration_ms_sum = delivery_stats_hourly.duration_ms_sum + excluded.duration_ms_sum,
+           duration_buckets = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
+                                 FROM unnest(delivery_stats_hourly.duration_buckets, excluded.duration_buckets)
+                                      WITH ORDINALITY AS t(a, b, i))""";
   private static final String HEALTH = """
     UPDATE subscriptions s
        SET last_success_at = greatest(s.last_success_at, u.last_success),
@@ -290,19 +297,23 @@ public final class ResultWriter {
 
   private static Tuple statsRows(List<Recorded> rows) {
     Map<StatsKey, long[]> sums = new TreeMap<>();
+    Map<StatsKey, long[]> buckets = new TreeMap<>();
     for (Recorded r : rows) {
       Attempt a = r.attempt();
       StatsKey key = new StatsKey(a.job().subscriptionId(), a.startedAt().truncatedTo(ChronoUnit.HOURS));
       long[] s = sums.computeIfAbsent(key, k -> new long[3]);
       s[a.succeeded() ? 0 : 1]++;
       s[2] += a.durationMs();
+      buckets.computeIfAbsent(key, k -> new long[DurationBuckets.size()])[DurationBuckets.index(a.durationMs())]++;
     }
     int n = sums.size();
     UUID[] sub = new UUID[n];
     OffsetDateTime[] hour = new OffsetDateTime[n];
     Long[] ok = new Long[n], failed = new Long[n], duration = new Long[n];
+    String[] histogram = new String[n];
     int i = 0;
     for (Map.Entry<StatsKey, long[]> e : sums.entrySet()) {
+      histogram[i] = Arrays.toString(buckets.get(e.getKey())).replace('[', '{').replace(']', '}');
       sub[i] = e.getKey().subscription();
       hour[i] = e.getKey().hour();
       ok[i] = e.getValue()[0];
@@ -311,7 +322,7 @@ public final class ResultWriter {
       i++;
     }
     return Tuple.tuple().addArrayOfUUID(sub).addArrayOfOffsetDateTime(hour).addArrayOfLong(ok)
-      .addArrayOfLong(failed).addArrayOfLong(duration);
+      .addArrayOfLong(failed).addArrayOfLong(duration).addArrayOfString(histogram);
   }
 
   private static final class Health {

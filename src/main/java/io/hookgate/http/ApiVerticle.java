@@ -10,7 +10,12 @@ import io.hookgate.auth.Scopes;
 import io.hookgate.auth.TokenStore;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.delivery.DeliveryHistory;
 import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.delivery.DeliveryRoutes;
+import io.hookgate.delivery.Sender;
+import io.hookgate.delivery.StatsRoutes;
+import io.hookgate.delivery.TestingRoutes;
 import io.hookgate.delivery.EndpointResolver;
 import io.hookgate.event.EventCatalog;
 import io.hookgate.event.EventRoutes;
@@ -25,11 +30,13 @@ import io.hookgate.subscription.SubscriptionRoutes;
 import io.hookgate.subscription.SubscriptionStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -53,6 +60,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private final Shared shared;
   private Pool pool;
+  private Sender sender;
   private HttpServer server;
   private Router router;
 
@@ -101,18 +109,25 @@ public final class ApiVerticle extends VerticleBase {
       shared.metrics());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
+    Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
+    Handler<RoutingContext> write = partner.requiring(Scopes.WRITE_WEBHOOKS);
+    sender = new Sender(vertx, config.delivery(), shared.resolver());
 
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
       .rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
     Operations ops = new Operations(builder);
     new OpsRoutes(pool, shared.registry(), shared.contract().text()).mount(ops);
     new ApplicationRoutes(applications, shared.index(), config.api()).mount(ops, admin);
-    new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, partner.requiring(Scopes.READ_WEBHOOKS));
+    new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, read);
     new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops, admin);
     new OAuthRoutes(applications, tokens, config.security().tokenTtlSeconds()).mount(ops);
     new SubscriptionRoutes(subscriptions, shared.catalog(), shared.index(),
       new EndpointPolicy(shared.resolver(), config.delivery().requireHttps()), config.api())
-      .mount(ops, partner.requiring(Scopes.READ_WEBHOOKS), partner.requiring(Scopes.WRITE_WEBHOOKS));
+      .mount(ops, read, write, admin);
+    new DeliveryRoutes(vertx, new DeliveryHistory(pool), subscriptions, shared.index(), config, shared.nodeId())
+      .mount(ops, read, write, admin);
+    new StatsRoutes(pool, subscriptions).mount(ops, read);
+    new TestingRoutes(pool, subscriptions, shared.index(), shared.catalog(), sender, shared.nodeId()).mount(ops, read, write);
     ops.checkComplete();
 
     Router router = builder.createRouter();
@@ -125,6 +140,7 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return Future.join(pool == null ? Future.succeededFuture() : pool.close(),
+      sender == null ? Future.succeededFuture() : sender.close());
   }
 }

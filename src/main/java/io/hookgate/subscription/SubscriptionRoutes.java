@@ -24,6 +24,8 @@ public final class SubscriptionRoutes {
   static final String NOT_FOUND = "Webhook subscription not found";
   private static final int MAX_DESCRIPTION = 500;
   private static final String PARTNER_DISABLED = "Disabled by the partner";
+  private static final long DEFAULT_GRACE_SECONDS = 86_400;
+  private static final long MAX_GRACE_SECONDS = 7 * 86_400;
 
   private final SubscriptionStore store;
   private final EventCatalog catalog;
@@ -40,12 +42,20 @@ public final class SubscriptionRoutes {
     this.api = api;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> read, Handler<RoutingContext> write) {
+  public void mount(Operations ops, Handler<RoutingContext> read, Handler<RoutingContext> write,
+                    Handler<RoutingContext> admin) {
     ops.on("createWebhook", write, this::create)
       .on("listWebhooks", read, this::list)
       .on("getWebhook", read, this::get)
       .on("updateWebhook", write, this::update)
-      .on("deleteWebhook", write, this::delete);
+      .on("deleteWebhook", write, this::delete)
+      .on("rotateWebhookSecret", write, this::rotate)
+      .on("activateWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("deactivateWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.DISABLED))
+      .on("pauseWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.PAUSED))
+      .on("resumeWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("listAllWebhooks", admin, this::listAll)
+      .on("getAnyWebhook", admin, this::getAny);
   }
 
   private void create(RoutingContext ctx) {
@@ -94,16 +104,79 @@ public final class SubscriptionRoutes {
       ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
       : Future.succeededFuture(null);
     UUID app = Partner.of(ctx).applicationId();
-    Future<JsonObject> updated = Future.all(url, events)
-      .compose(checked -> store.update(id, app,
-        new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)))
+    Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
+      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)));
+    Responses.reply(ctx, 200, updated);
+  }
+
+  /** activate / deactivate (seed 002's setActive) and pause / resume. */
+  private void changeStatus(RoutingContext ctx, Subscription.Status status) {
+    String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
+    Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
+      new SubscriptionStore.Changes(null, null, false, null, status, reason, null)));
+  }
+
+  /**
+   * Writes a change, makes this node's index see it, then (when the subscription is active) releases
+   * what was held while it was paused: in that order, so no released delivery is held again.
+   */
+  private Future<JsonObject> apply(UUID id, UUID app, SubscriptionStore.Changes changes) {
+    return store.update(id, app, changes)
       .compose(subscription -> subscription == null ? Future.succeededFuture(null)
-        // The index learns the new state before held deliveries are released, so none is held again.
         : index.refresh(id)
           .compose(v -> subscription.active() ? store.releaseHeld(id) : Future.succeededFuture(0))
           .map(subscription))
       .map(SubscriptionRoutes::found);
-    Responses.reply(ctx, 200, updated);
+  }
+
+  /** A new signing secret; the old one keeps verifying for {@code grace_period_seconds} (default 24 h). */
+  private void rotate(RoutingContext ctx) {
+    UUID id = id(ctx);
+    JsonObject body = Json.body(ctx);
+    Object grace = body.getValue("grace_period_seconds");
+    long graceSeconds = DEFAULT_GRACE_SECONDS;
+    if (grace != null) {
+      if (!(grace instanceof Number n) || n.longValue() != n.doubleValue() || n.longValue() < 0
+        || n.longValue() > MAX_GRACE_SECONDS) {
+        throw ApiError.invalidField("grace_period_seconds", "must be a whole number from 0 to " + MAX_GRACE_SECONDS);
+      }
+      graceSeconds = n.longValue();
+    }
+    String secret = ownSecret(body);
+    long expiresIn = graceSeconds;
+    Future<JsonObject> rotated = store.rotate(id, Partner.of(ctx).applicationId(), secret, graceSeconds)
+      .compose(done -> {
+        if (!done) {
+          throw ApiError.notFound(NOT_FOUND);
+        }
+        return index.refresh(id);
+      })
+      .map(v -> new JsonObject()
+        .put("webhook_id", id.toString())
+        .put("secret_key", secret)
+        .put("previous_secret_expires_at", expiresIn == 0 ? null
+          : Json.timestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(expiresIn))));
+    Responses.reply(ctx, 200, rotated);
+  }
+
+  private void listAll(RoutingContext ctx) {
+    Pagination page = Pagination.from(ctx, api);
+    String app = ctx.request().getParam("application_id");
+    UUID applicationId;
+    try {
+      applicationId = app == null || app.isEmpty() ? null : UUID.fromString(app);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField("application_id", "must be a UUID");
+    }
+    store.listAll(applicationId, page.pageSize(), page.offset()).onSuccess(result -> {
+      JsonArray items = new JsonArray();
+      result.items().forEach(s -> items.add(s.toJson().put("application_id", s.applicationId().toString())));
+      Responses.page(ctx, items, page, result.total());
+    }).onFailure(ctx::fail);
+  }
+
+  private void getAny(RoutingContext ctx) {
+    Responses.reply(ctx, 200, store.getAny(id(ctx)).map(s -> found(s).put("application_id", s.applicationId().toString())));
   }
 
   private void delete(RoutingContext ctx) {

@@ -56,6 +56,18 @@ public final class SubscriptionStore {
                         Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
   }
 
+  /** The old secret stays valid for the grace period (none when it is 0). */
+  private static final String ROTATE = """
+    WITH s AS (SELECT id, secret FROM subscriptions WHERE id = $1 AND application_id = $2 FOR UPDATE),
+         o AS (INSERT INTO subscription_old_secrets (subscription_id, secret, expires_at)
+               SELECT id, secret, now() + $4 * interval '1 second' FROM s WHERE $4 > 0),
+         u AS (UPDATE subscriptions SET secret = $3, updated_at = now() WHERE id IN (SELECT id FROM s) RETURNING id)
+    SELECT count(*) FROM u""";
+  private static final String LIST_ALL = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
+    + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
+  private static final String COUNT_ALL = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
+  private static final String GET_ANY = "SELECT " + Subscription.COLUMNS + " FROM subscriptions WHERE id = $1";
+
   private final Pool pool;
   private final SecretBox secrets;
 
@@ -95,6 +107,23 @@ public final class SubscriptionStore {
   public Future<Boolean> delete(UUID id, UUID applicationId) {
     return pool.preparedQuery(DELETE).execute(Tuple.of(id, applicationId))
       .map(rows -> rows.iterator().next().getLong(0) > 0);
+  }
+
+  /** Replaces the signing secret; false when there is no such subscription of the application. */
+  public Future<Boolean> rotate(UUID id, UUID applicationId, String secret, long graceSeconds) {
+    return pool.preparedQuery(ROTATE)
+      .execute(Tuple.of(id, applicationId, Buffer.buffer(secrets.seal(id, secret)), graceSeconds))
+      .map(rows -> rows.iterator().next().getLong(0) > 0);
+  }
+
+  /** Support view: every application's subscriptions, or one application's. */
+  public Future<Paged<Subscription>> listAll(UUID applicationId, int limit, int offset) {
+    return Paged.query(pool, LIST_ALL, Tuple.of(applicationId, limit, offset), COUNT_ALL, Tuple.of(applicationId),
+      Subscription::from);
+  }
+
+  public Future<Subscription> getAny(UUID id) {
+    return pool.preparedQuery(GET_ANY).execute(Tuple.of(id)).map(SubscriptionStore::firstOrNull);
   }
 
   public Future<Integer> releaseHeld(UUID id) {
