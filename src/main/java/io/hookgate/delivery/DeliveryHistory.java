@@ -27,7 +27,7 @@ public final class DeliveryHistory {
     d.last_status_code, d.last_failure_reason, d.created_at, d.updated_at, d.completed_at, d.is_test, e.body,
     a.response_status, a.response_headers, a.response_body, a.duration_ms""";
   private static final String FROM = """
-     FROM deliveries d
+     \sFROM deliveries d
      JOIN events e ON e.id = d.event_id
      LEFT JOIN LATERAL (SELECT x.response_status, x.response_headers, x.response_body, x.duration_ms FROM attempts x
                          WHERE x.delivery_id = d.id ORDER BY x.attempt DESC LIMIT 1) a ON true""";

@@ -17,7 +17,7 @@ public final class Json {
 
   /** The request's JSON object body; an absent body is an empty object (validation ran before). */
   public static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
       return new JsonObject();
     }
     Object value = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
