@@ -216,6 +216,11 @@ class PartnerOperationsTest {
       assertThat(resumed.getBoolean("is_active")).isTrue();
       r.awaitCount(2, 10_000);
       assertBody(gw.send(POST, WEBHOOKS + UUID.randomUUID() + "/pause", token, null), 404, NOT_FOUND);
+      String intruder = gw.partnerToken("status-intruder-app");
+      for (String verb : List.of("activate", "deactivate", "pause", "resume")) {
+        assertBody(gw.send(POST, WEBHOOKS + id + "/" + verb, intruder, null), 404, NOT_FOUND);
+      }
+      assertThat(status(gw.send(io.vertx.core.http.HttpMethod.GET, WEBHOOKS + id, token, null))).isEqualTo("ACTIVE");
       assertThat(gw.send(POST, WEBHOOKS + id + "/pause", gw.token(gw.createApplication("ro-app"), "read:webhooks"), null)
         .statusCode()).isEqualTo(403);
     }
