@@ -2,6 +2,8 @@ package io.hookgate;
 
 import io.hookgate.auth.Credentials;
 import io.hookgate.auth.PartnerRateLimiter;
+import io.hookgate.cluster.ClusterSetup;
+import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.db.Housekeeping;
@@ -11,6 +13,7 @@ import io.hookgate.delivery.AddressPolicy;
 import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.delivery.Dispatcher;
 import io.hookgate.delivery.EndpointBreakers;
+import io.hookgate.delivery.EndpointRateLimits;
 import io.hookgate.delivery.EndpointResolver;
 import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.delivery.ResultWriter;
@@ -28,11 +31,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,28 +59,38 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running gateway: database (embedded or external), migrations, Vert.x with metrics, and the
- * verticles. {@link #start} blocks the calling thread (never an event loop) until the API listens.
+ * A running gateway node: database (embedded or external), migrations, Vert.x (clustered or not) with
+ * metrics, and the verticles. {@link #start} blocks the calling thread (never an event loop) until the
+ * API listens; {@link #close} shuts down gracefully.
  */
 public final class Hookgate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Hookgate.class);
   private static final long HOUSEKEEPING_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
+  /** Deliveries this node leased but did not finish become due at once for the other nodes. */
+  private static final String RELEASE_LEASES = """
+    UPDATE deliveries SET next_attempt_at = now(), lease_owner = NULL, updated_at = now()
+     WHERE lease_owner = $1 AND status IN ('pending', 'retrying') AND next_attempt_at > now()""";
+
+  /** The node's shared parts, built once and handed to its verticles. */
+  private record Parts(String nodeId, Pool nodePool, SubscriptionIndex index, EndpointBreakers breakers,
+                       ResultWriter writer, Membership membership) {
+  }
 
   private final HookgateConfig config;
   private final Vertx vertx;
   private final EmbeddedPostgresServer embedded;
   private final ApiVerticle api;
-  private final ResultWriter writer;
-  private final SubscriptionIndex index;
+  private final Parts parts;
+  private final List<String> deliveryDeployments;
 
-  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api,
-                   ResultWriter writer, SubscriptionIndex index) {
-    this.writer = writer;
-    this.index = index;
+  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api, Parts parts,
+                   List<String> deliveryDeployments) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
     this.api = api;
+    this.parts = parts;
+    this.deliveryDeployments = deliveryDeployments;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -96,52 +113,51 @@ public final class Hookgate implements AutoCloseable {
       LOG.info("Database schema ready ({} migration(s) applied now)", applied);
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      vertx = Vertx.builder()
-        .with(new VertxOptions()
-          .setPreferNativeTransport(true)
-          .setMetricsOptions(new MicrometerMetricsOptions()
-            .setEnabled(true)
-            .setJvmMetricsEnabled(true)
-            .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE,
-              Label.POOL_NAME, Label.EB_ADDRESS))))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
-
+      HazelcastClusterManager clusterManager = config.cluster().enabled()
+        ? ClusterSetup.clusterManager(config.cluster()) : null;
+      vertx = buildVertx(config, registry, clusterManager);
       seedEventTypes(vertx, config);
 
-      String nodeId = UUID.randomUUID().toString();
+      String nodeId = clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();
       SecretBox secrets = new SecretBox(config.security().secretEncryptionKey());
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
       SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, secrets);
       await(index.start());
-      InFlightLimits limits = new InFlightLimits(config.delivery().maxInFlight(), config.delivery().maxInFlightPerEndpoint());
+      HookgateConfig.Delivery d = config.delivery();
+      InFlightLimits limits = new InFlightLimits(d.maxInFlight(), d.maxInFlightPerEndpoint());
+      EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
+      Membership membership = new Membership(nodeId, clusterManager, List.of(limits::members, rates::members));
+      membership.start(vertx);
       DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
-      EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, config.delivery().breaker());
+      EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
-        config.delivery().autoDisable(), metrics);
-      EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(config.delivery().allowedPrivateNetworks()));
+        d.autoDisable(), metrics);
+      EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
+      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, membership);
+
+      int instances = config.http().effectiveInstances();
+      Dispatcher.Services services = new Dispatcher.Services(d, index, breakers, limits, rates, writer, resolver, metrics,
+        config.cluster().drainTimeout().toMillis());
+      String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services),
+        new DeploymentOptions().setInstances(instances)));
+      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, nodeId)));
 
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
-        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics);
-      Dispatcher.Services delivery = new Dispatcher.Services(config.delivery(), index, breakers, limits, writer, resolver,
-        metrics);
-      int instances = config.http().effectiveInstances();
-      await(vertx.deployVerticle(() -> new Dispatcher(delivery), new DeploymentOptions().setInstances(instances)));
-      HookgateConfig.Database database = config.database();
-      await(vertx.deployVerticle(new Scheduler(database, config.delivery(), limits, metrics, nodeId)));
+        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       await(vertx.deployVerticle(() -> {
         ApiVerticle verticle = new ApiVerticle(shared);
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), writer, index);
-      gateway.scheduleHousekeeping();
-      LOG.info("Hookgate API listening on {}:{} (native transport: {}, outbound TLS: {})", config.http().host(),
-        gateway.port(), vertx.isNativeTransportEnabled(),
-        io.vertx.core.net.OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
+
+      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), parts, List.of(scheduler, dispatchers));
+      Housekeeping.schedule(vertx, Pools.pool(vertx, config.database(), "housekeeping", 1), HOUSEKEEPING_PERIOD_MS);
+      LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
+        config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
+        vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
       return gateway;
     } catch (RuntimeException e) {
       if (vertx != null) {
@@ -158,18 +174,25 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
+  private static Vertx buildVertx(HookgateConfig config, PrometheusMeterRegistry registry,
+                                  HazelcastClusterManager clusterManager) {
+    VertxOptions options = new VertxOptions()
+      .setPreferNativeTransport(true)
+      .setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE,
+          Label.POOL_NAME, Label.EB_ADDRESS)));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    if (clusterManager == null) {
+      return builder.with(options).build();
+    }
+    options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
+    return await(builder.with(options).withClusterManager(clusterManager).buildClustered());
+  }
+
   public int port() {
     return api.port();
-  }
-
-  /** This node's view of the subscriptions. */
-  public SubscriptionIndex subscriptions() {
-    return index;
-  }
-
-  /** The HTTP routes the API serves ("METHOD /path"). */
-  public Set<String> routes() {
-    return api.routes();
   }
 
   public HookgateConfig config() {
@@ -180,10 +203,27 @@ public final class Hookgate implements AutoCloseable {
     return vertx;
   }
 
-  private void scheduleHousekeeping() {
-    Housekeeping.schedule(vertx, Pools.pool(vertx, config.database(), "housekeeping", 1), HOUSEKEEPING_PERIOD_MS);
+  public String nodeId() {
+    return parts.nodeId();
   }
 
+  /** This node's view of the subscriptions. */
+  public SubscriptionIndex subscriptions() {
+    return parts.index();
+  }
+
+  public EndpointBreakers breakers() {
+    return parts.breakers();
+  }
+
+  public Membership membership() {
+    return parts.membership();
+  }
+
+  /** The HTTP routes the API serves ("METHOD /path"). */
+  public Set<String> routes() {
+    return api.routes();
+  }
 
   private static void seedEventTypes(Vertx vertx, HookgateConfig config) {
     List<EventType> catalog = EventTypeCatalogFile.read(config.eventTypesFile());
@@ -234,12 +274,26 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
-  /** Stops the verticles, then the embedded database. Blocking; call off the event loop. */
+  /**
+   * Graceful shutdown, blocking (call off the event loop): stop claiming and taking delivery jobs, let
+   * attempts in flight finish and their results be written, hand this node's unfinished leases back
+   * (due now, for the other nodes), then leave the cluster and stop; the embedded database last.
+   */
   @Override
   public void close() {
     try {
       try {
-        await(writer.drain(System.currentTimeMillis() + 5_000));
+        for (String deployment : deliveryDeployments) {
+          await(vertx.undeploy(deployment));
+        }
+        await(parts.writer().drain(System.currentTimeMillis() + 5_000));
+        int released = await(parts.nodePool().preparedQuery(RELEASE_LEASES).execute(Tuple.of(parts.nodeId())))
+          .rowCount();
+        if (released > 0) {
+          LOG.info("Released {} unfinished deliveries for the other nodes", released);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("Graceful shutdown was cut short ({}); unfinished leases will expire instead", e.getMessage());
       } finally {
         await(vertx.close());
       }

@@ -5,11 +5,14 @@ import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar hookgate.jar [config-file]}: starts the gateway with {@code conf/hookgate.yaml}
- * (or the given file, or {@code HOOKGATE_CONFIG}) plus environment overrides.
+ * {@code java -jar hookgate.jar [--cluster] [config-file]}: starts the gateway with
+ * {@code conf/hookgate.yaml} (or the given file, or {@code HOOKGATE_CONFIG}) plus environment
+ * overrides; {@code --cluster} switches clustered mode on whatever the file says.
  */
 public final class Main {
   private Main() {
@@ -61,7 +64,13 @@ public final class Main {
   }
 
   static HookgateConfig loadConfig(String[] args, Map<String, String> env) {
-    String file = args.length > 0 ? args[0] : env.getOrDefault("HOOKGATE_CONFIG", HookgateConfig.DEFAULT_FILE.toString());
-    return HookgateConfig.load(Path.of(file), env);
+    List<String> rest = new ArrayList<>(List.of(args));
+    boolean cluster = rest.remove("--cluster");
+    if (rest.size() > 1 || rest.stream().anyMatch(a -> a.startsWith("--"))) {
+      throw new ConfigException("arguments", "usage: java -jar hookgate.jar [--cluster] [config-file]");
+    }
+    String file = rest.isEmpty() ? env.getOrDefault("HOOKGATE_CONFIG", HookgateConfig.DEFAULT_FILE.toString()) : rest.get(0);
+    HookgateConfig config = HookgateConfig.load(Path.of(file), env);
+    return cluster ? config.clustered() : config;
   }
 }

@@ -23,7 +23,8 @@ public record HookgateConfig(
   Api api,
   Path eventTypesFile,
   Ingest ingest,
-  Delivery delivery) {
+  Delivery delivery,
+  Cluster cluster) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -47,6 +48,10 @@ public record HookgateConfig(
   public record Ingest(int maxBatch, int maxEventBytes) {
   }
 
+  public record Cluster(boolean enabled, Path configFile, String name, String host, int port, int eventBusPort,
+                        List<String> members, String kubernetesServiceDns, Duration drainTimeout) {
+  }
+
   public record Breaker(int failureThreshold, Duration resetTimeout) {
   }
 
@@ -55,7 +60,8 @@ public record HookgateConfig(
 
   public record Delivery(int connectTimeoutMs, int requestTimeoutMs, List<Duration> retrySchedule, double retryJitter,
                          Duration maxRetryAfter, int maxInFlight, int maxInFlightPerEndpoint, Duration lease,
-                         int schedulerIntervalMs, int schedulerBatch, int responseBodyMaxBytes, String userAgent,
+                         int endpointRatePerSecond, int schedulerIntervalMs, int schedulerBatch,
+                         int responseBodyMaxBytes, String userAgent,
                          boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
                          AutoDisable autoDisable) {
     /** Attempts a delivery gets in all: one per entry of the schedule. */
@@ -125,7 +131,21 @@ public record HookgateConfig(
       apiConfig,
       Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")),
       ingest,
-      delivery(root.section("delivery")));
+      delivery(root.section("delivery")),
+      cluster(root.section("cluster")));
+  }
+
+  private static Cluster cluster(ConfigReader c) {
+    return new Cluster(
+      c.bool("enabled", false),
+      Path.of(c.nonEmpty("config-file", "conf/cluster.xml")),
+      c.nonEmpty("name", "hookgate"),
+      c.nonEmpty("host", "127.0.0.1"),
+      c.integer("port", 5701, 1, 65535),
+      c.integer("event-bus-port", 0, 0, 65535),
+      c.strings("members", List.of("127.0.0.1")),
+      c.string("kubernetes-service-dns", ""),
+      c.duration("drain-timeout", Duration.ofSeconds(20)));
   }
 
   private static Delivery delivery(ConfigReader d) {
@@ -157,6 +177,7 @@ public record HookgateConfig(
       maxInFlight,
       d.integer("max-in-flight-per-endpoint", 32, 1, maxInFlight),
       lease,
+      d.integer("endpoint-rate-limit-per-second", 0, 0, 1_000_000),
       d.integer("scheduler-interval-ms", 500, 10, 60_000),
       d.integer("scheduler-batch", 500, 1, 10_000),
       d.integer("response-body-max-bytes", 4096, 0, 1_048_576),
@@ -182,15 +203,23 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster);
+  }
+
+  /** The same configuration with clustering switched on (the --cluster flag). */
+  public HookgateConfig clustered() {
+    Cluster c = cluster;
+    return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
+      new Cluster(true, c.configFile(), c.name(), c.host(), c.port(), c.eventBusPort(), c.members(),
+        c.kubernetesServiceDns(), c.drainTimeout()));
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster);
   }
 }

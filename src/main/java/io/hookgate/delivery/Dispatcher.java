@@ -27,7 +27,8 @@ public final class Dispatcher extends VerticleBase {
 
   /** Everything a dispatcher shares with the other verticles of its node. */
   public record Services(HookgateConfig.Delivery config, SubscriptionIndex index, EndpointBreakers breakers,
-                         InFlightLimits limits, ResultWriter writer, EndpointResolver resolver, DeliveryMetrics metrics) {
+                         InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer, EndpointResolver resolver,
+                         DeliveryMetrics metrics, long drainTimeoutMs) {
   }
 
   private static final class EndpointFailed extends RuntimeException {
@@ -44,6 +45,8 @@ public final class Dispatcher extends VerticleBase {
   private final RetrySchedule schedule;
   private Sender sender;
   private MessageConsumer<JsonObject> consumer;
+  /** Attempts this verticle has started and not finished; confined to its event loop. */
+  private int inFlight;
 
   public Dispatcher(Services services) {
     this.services = services;
@@ -58,9 +61,21 @@ public final class Dispatcher extends VerticleBase {
     return consumer.completion();
   }
 
+  /**
+   * Graceful stop: take no new jobs, let the attempts in flight finish (up to the drain timeout) so
+   * their results are recorded, then close the client. Anything left is re-sent when its lease ends.
+   */
   @Override
   public Future<?> stop() {
-    return consumer.unregister().eventually(() -> sender.close());
+    long deadline = System.currentTimeMillis() + services.drainTimeoutMs();
+    return consumer.unregister().compose(v -> drained(deadline)).eventually(() -> sender.close());
+  }
+
+  private Future<Void> drained(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(50).compose(v -> drained(deadline));
   }
 
   private void handle(Message<JsonObject> message) {
@@ -88,13 +103,20 @@ public final class Dispatcher extends VerticleBase {
       writer.postpone(job.deliveryId(), breakerRetryTime(url));
       return;
     }
+    long rateDelay = services.rates().delayMs(url);
+    if (rateDelay > 0) {
+      writer.postpone(job.deliveryId(), Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
+      return;
+    }
     if (!services.limits().tryAcquire(url)) {
       writer.postpone(job.deliveryId(), Instant.now().plusMillis(1000 + ThreadLocalRandom.current().nextLong(1000)));
       return;
     }
+    inFlight++;
     services.breakers().<Attempt>execute(url, () -> sender.send(job, target.url(), target.signingKeys())
         .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
       .onComplete(result -> {
+        inFlight--;
         services.limits().release(url);
         if (result.succeeded()) {
           finish(result.result());

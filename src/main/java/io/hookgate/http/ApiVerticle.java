@@ -8,6 +8,7 @@ import io.hookgate.auth.PartnerAuth;
 import io.hookgate.auth.PartnerRateLimiter;
 import io.hookgate.auth.Scopes;
 import io.hookgate.auth.TokenStore;
+import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
 import io.hookgate.delivery.DeliveryHistory;
@@ -55,7 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   /** What all API verticles of a node share. */
   public record Shared(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
                        PartnerRateLimiter rateLimiter, SecretBox secrets, SubscriptionIndex index, EventCatalog catalog,
-                       EndpointResolver resolver, DeliveryMetrics metrics) {
+                       EndpointResolver resolver, DeliveryMetrics metrics, Membership membership) {
   }
 
   private final Shared shared;
@@ -116,7 +117,7 @@ public final class ApiVerticle extends VerticleBase {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
       .rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
     Operations ops = new Operations(builder);
-    new OpsRoutes(pool, shared.registry(), shared.contract().text()).mount(ops);
+    new OpsRoutes(pool, shared.registry(), shared.contract().text(), shared.membership()).mount(ops);
     new ApplicationRoutes(applications, shared.index(), config.api()).mount(ops, admin);
     new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, read);
     new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops, admin);

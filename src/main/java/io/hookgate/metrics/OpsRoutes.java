@@ -1,5 +1,6 @@
 package io.hookgate.metrics;
 
+import io.hookgate.cluster.Membership;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -16,8 +17,10 @@ public final class OpsRoutes {
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String openApiText;
+  private final Membership membership;
 
-  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText) {
+  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership) {
+    this.membership = membership;
     this.pool = pool;
     this.registry = registry;
     this.openApiText = openApiText;
@@ -34,10 +37,15 @@ public final class OpsRoutes {
     Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
   }
 
+  /** Ready when the database answers and, when clustered, this node is an active member. */
   private void ready(RoutingContext ctx) {
-    pool.query("SELECT 1").execute()
-      .onSuccess(rows -> Responses.send(ctx, 200, new JsonObject().put("status", "READY").put("database", "UP")))
-      .onFailure(e -> Responses.send(ctx, 503, new JsonObject().put("status", "NOT_READY").put("database", "DOWN")));
+    pool.query("SELECT 1").execute().onComplete(db -> {
+      boolean ready = db.succeeded() && membership.ready();
+      Responses.send(ctx, ready ? 200 : 503, new JsonObject()
+        .put("status", ready ? "READY" : "NOT_READY")
+        .put("database", db.succeeded() ? "UP" : "DOWN")
+        .put("cluster", membership.describe()));
+    });
   }
 
   private void openApi(RoutingContext ctx) {
