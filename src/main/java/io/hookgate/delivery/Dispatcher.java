@@ -80,7 +80,17 @@ public final class Dispatcher extends VerticleBase {
 
   private void handle(Message<JsonObject> message) {
     DeliveryJob job = DeliveryJob.fromJson(message.body());
-    SubscriptionIndex.Target target = services.index().get(job.subscriptionId());
+    services.index().lookup(job.subscriptionId()).onComplete(found -> {
+      if (found.succeeded()) {
+        attempt(job, found.result());
+      } else {
+        // Cannot tell whether the subscription exists: leave the delivery to its lease.
+        LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+      }
+    });
+  }
+
+  private void attempt(DeliveryJob job, SubscriptionIndex.Target target) {
     ResultWriter writer = services.writer();
     if (target == null) {
       writer.skip(job.deliveryId(), "subscription_deleted");

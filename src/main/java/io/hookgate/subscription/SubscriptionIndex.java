@@ -124,6 +124,15 @@ public final class SubscriptionIndex {
     return snapshot.byId().get(id);
   }
 
+  /**
+   * The subscription, from memory or, when this node has not heard of it yet (a change published by
+   * another node may still be on its way), from the database; null when it does not exist.
+   */
+  public Future<Target> lookup(UUID id) {
+    Target known = get(id);
+    return known != null ? Future.succeededFuture(known) : apply(id).map(v -> get(id));
+  }
+
   public int size() {
     return snapshot.byId().size();
   }

@@ -52,6 +52,8 @@ public final class Receiver implements AutoCloseable {
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private volatile Function<Received, Reply> behaviour = r -> Reply.status(200);
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
 
   private Receiver(Vertx vertx, HttpServerOptions options) {
     this.vertx = vertx;
@@ -68,6 +70,15 @@ public final class Receiver implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest request) {
+    maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable finished = () -> {
+      if (done.compareAndSet(false, true)) {
+        open.decrementAndGet();
+      }
+    };
+    request.response().closeHandler(v -> finished.run());
+    request.response().endHandler(v -> finished.run());
     request.body().onSuccess(body -> {
       Map<String, List<String>> headers = new HashMap<>();
       request.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(), k -> new ArrayList<>()).add(h.getValue()));
@@ -108,6 +119,11 @@ public final class Receiver implements AutoCloseable {
 
   public int count() {
     return received.size();
+  }
+
+  /** The most requests this receiver held open at once. */
+  public int maxConcurrent() {
+    return maxOpen.get();
   }
 
   /** Waits (bounded) until at least {@code n} requests arrived; returns them. */

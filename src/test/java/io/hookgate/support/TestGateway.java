@@ -93,6 +93,20 @@ public final class TestGateway implements AutoCloseable {
     };
   }
 
+  /** Clustered on loopback: nodes started with the same name and base port find each other. */
+  public static Consumer<JsonObject> clustered(String name, int basePort, Consumer<JsonObject> more) {
+    return fastDelivery(tree -> {
+      tree.getJsonObject("cluster")
+        .put("enabled", true)
+        .put("name", name)
+        .put("host", "127.0.0.1")
+        .put("port", basePort)
+        .put("members", new JsonArray().add("127.0.0.1"))
+        .put("drain-timeout", "3s");
+      more.accept(tree);
+    });
+  }
+
   public static Consumer<JsonObject> fastDelivery() {
     return fastDelivery(tree -> { });
   }

@@ -1,0 +1,92 @@
+package io.hookgate.support;
+
+import io.hookgate.Main;
+import io.hookgate.config.ConfigSource;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A gateway node in its own JVM, configured the way operators do it: conf/hookgate.yaml plus
+ * HOOKGATE_* environment variables. It can be killed with SIGKILL to test what a crash loses.
+ */
+public final class NodeProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private NodeProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code io.hookgate.Main} with every leaf of {@code tree} passed as an environment variable. */
+  public static NodeProcess start(JsonObject tree) {
+    try {
+      Path log = Files.createTempFile("hookgate-node", ".log");
+      ProcessBuilder builder = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+      env(tree, "", builder.environment());
+      return new NodeProcess(builder.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void env(JsonObject node, String prefix, Map<String, String> env) {
+    for (String field : node.fieldNames()) {
+      String path = prefix.isEmpty() ? field : prefix + "." + field;
+      Object value = node.getValue(field);
+      if (value instanceof JsonObject child) {
+        env(child, path, env);
+      } else if (value instanceof JsonArray list) {
+        env.put(ConfigSource.envName(path), list.stream().map(String::valueOf).collect(Collectors.joining(",")));
+      } else if (value != null) {
+        env.put(ConfigSource.envName(path), String.valueOf(value));
+      }
+    }
+  }
+
+  public String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Waits (bounded) until the node says it is running. */
+  public NodeProcess awaitRunning(long timeoutMs) {
+    Receiver.eventually(() -> output().contains("Hookgate is running.") || !process.isAlive(), timeoutMs, "node to start");
+    if (!process.isAlive()) {
+      throw new IllegalStateException("node exited: " + output());
+    }
+    return this;
+  }
+
+  /** SIGKILL: no shutdown hook, no drain, nothing written on the way out. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
