@@ -82,6 +82,7 @@ public final class Hookgate implements AutoCloseable {
   private final ApiVerticle api;
   private final Parts parts;
   private final List<String> deliveryDeployments;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api, Parts parts,
                    List<String> deliveryDeployments) {
@@ -281,6 +282,9 @@ public final class Hookgate implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       try {
         for (String deployment : deliveryDeployments) {

@@ -4,6 +4,8 @@ import io.hookgate.auth.Credentials;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
 
+import sun.misc.Signal;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +46,7 @@ public final class Main {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "hookgate-shutdown"));
+    stopGracefullyOnSignals(gateway);
 
     String host = config.http().host().equals("0.0.0.0") ? "127.0.0.1" : config.http().host();
     String base = "http://" + host + ":" + gateway.port();
@@ -61,6 +63,21 @@ public final class Main {
       System.out.println("  Platform key : from admin-key / HOOKGATE_ADMIN_KEY");
     }
     System.out.println();
+  }
+
+  /**
+   * SIGTERM / SIGINT drain the node before the JVM's shutdown hooks run: the embedded PostgreSQL's
+   * own hook would otherwise stop the database while in-flight results are still being written.
+   * The shutdown hook stays as a fallback for other ways out.
+   */
+  private static void stopGracefullyOnSignals(Hookgate gateway) {
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "hookgate-shutdown"));
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), signal -> {
+        gateway.close();
+        System.exit(0);
+      });
+    }
   }
 
   static HookgateConfig loadConfig(String[] args, Map<String, String> env) {
