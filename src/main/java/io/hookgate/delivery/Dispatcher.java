@@ -1,6 +1,7 @@
 package io.hookgate.delivery;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
@@ -80,14 +81,18 @@ public final class Dispatcher extends VerticleBase {
 
   private void handle(Message<JsonObject> message) {
     DeliveryJob job = DeliveryJob.fromJson(message.body());
-    services.index().lookup(job.subscriptionId()).onComplete(found -> {
-      if (found.succeeded()) {
-        attempt(job, found.result());
-      } else {
-        // Cannot tell whether the subscription exists: leave the delivery to its lease.
-        LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
-      }
-    });
+    services.index().lookup(job.subscriptionId())
+      // Held or skipped only on the database's word: the index may not have heard of a resume yet.
+      .compose(t -> t == null || t.status() == Subscription.Status.ACTIVE ? Future.succeededFuture(t)
+        : services.index().fresh(job.subscriptionId()))
+      .onComplete(found -> {
+        if (found.succeeded()) {
+          attempt(job, found.result());
+        } else {
+          // Cannot tell what the subscription is: leave the delivery to its lease.
+          LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+        }
+      });
   }
 
   private void attempt(DeliveryJob job, SubscriptionIndex.Target target) {

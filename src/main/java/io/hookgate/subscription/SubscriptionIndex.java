@@ -130,7 +130,12 @@ public final class SubscriptionIndex {
    */
   public Future<Target> lookup(UUID id) {
     Target known = get(id);
-    return known != null ? Future.succeededFuture(known) : apply(id).map(v -> get(id));
+    return known != null ? Future.succeededFuture(known) : fresh(id);
+  }
+
+  /** The subscription as the database has it now (and this node's index updated to match). */
+  public Future<Target> fresh(UUID id) {
+    return apply(id).map(v -> get(id));
   }
 
   public int size() {
