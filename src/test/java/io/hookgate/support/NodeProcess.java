@@ -28,11 +28,17 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code io.hookgate.Main} with every leaf of {@code tree} passed as an environment variable. */
   public static NodeProcess start(JsonObject tree) {
+    return start(tree, "-Xmx512m");
+  }
+
+  public static NodeProcess start(JsonObject tree, String... jvmOptions) {
     try {
       Path log = Files.createTempFile("hookgate-node", ".log");
-      ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName())
+      java.util.List<String> command = new java.util.ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(java.util.List.of(jvmOptions));
+      command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+      ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
       env(tree, "", builder.environment());
@@ -71,6 +77,18 @@ public final class NodeProcess implements AutoCloseable {
       throw new IllegalStateException("node exited: " + output());
     }
     return this;
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod: the node drains and exits; waits for it (bounded). */
+  public void terminate() {
+    process.destroy();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGKILL: no shutdown hook, no drain, nothing written on the way out. */

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Hookgate load test: builds the project, then runs the gateway (own JVM, -Xmx512m, embedded
+# PostgreSQL with fsync on), verifying sinks, a generator and the two baselines on loopback.
+#   loadtest/run.sh                                  # every scenario, 60 s each, 10 s warm-up
+#   loadtest/run.sh --scenarios=throughput-f1 --duration=20
+# Options: --scenarios=baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart
+#          --duration=S --warmup=S --event-bytes=N --connections=N --outage=S --out=DIR
+# The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/loadtest.classpath
+exec java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/loadtest.classpath)" io.hookgate.loadtest.LoadTest "$@"

@@ -1,0 +1,129 @@
+package io.hookgate.loadtest;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Recorder;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pushes events at a target: open-loop at a constant arrival rate (latency measured from each event's
+ * intended send time, so a stalled server cannot hide its queueing: no coordinated omission), or
+ * closed-loop with a fixed number of requests outstanding ("as fast as it goes"). Bounded by a
+ * duration; stops by itself.
+ */
+final class Generator {
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final String path;
+  private final String authorization;
+  private final String padding;
+  private final String prefix;
+  final Recorder ackLatency = new Recorder(3);
+  final AtomicLong sent = new AtomicLong();
+  final AtomicLong acked = new AtomicLong();
+  final AtomicLong errors = new AtomicLong();
+  final AtomicLong skipped = new AtomicLong();
+  final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
+  private final AtomicLong outstanding = new AtomicLong();
+  private volatile boolean running;
+
+  Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix) {
+    this.vertx = vertx;
+    this.path = path;
+    this.authorization = authorization;
+    this.prefix = prefix;
+    this.client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
+      .with(new PoolOptions().setHttp1MaxSize(connections))
+      .build();
+    // The envelope's other fields take about 150 bytes; the rest of the event is padding.
+    this.padding = "x".repeat(Math.max(0, eventBytes - 150));
+  }
+
+  /** Open loop: {@code rate} events per second for {@code durationMs}. */
+  void openLoop(int rate, long durationMs, int maxOutstanding) {
+    running = true;
+    long start = System.nanoTime();
+    long startMs = System.currentTimeMillis();
+    long[] issued = {0};
+    long timer = vertx.setPeriodic(1, id -> {
+      long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+      while (issued[0] < due && running) {
+        long intended = startMs + issued[0] * 1000L / rate;
+        issued[0]++;
+        if (outstanding.get() >= maxOutstanding) {
+          skipped.incrementAndGet();
+          continue;
+        }
+        send(intended);
+      }
+    });
+    vertx.setTimer(durationMs, id -> {
+      running = false;
+      vertx.cancelTimer(timer);
+    });
+  }
+
+  /** Closed loop: {@code concurrency} requests outstanding for {@code durationMs}. */
+  void closedLoop(int concurrency, long durationMs) {
+    running = true;
+    for (int i = 0; i < concurrency; i++) {
+      loop();
+    }
+    vertx.setTimer(durationMs, id -> running = false);
+  }
+
+  private void loop() {
+    if (!running) {
+      return;
+    }
+    send(System.currentTimeMillis()).onComplete(done -> loop());
+  }
+
+  private io.vertx.core.Future<Void> send(long intendedMs) {
+    long n = sent.incrementAndGet();
+    outstanding.incrementAndGet();
+    String id = prefix + "-" + n;
+    Buffer body = new JsonObject()
+      .put("id", id)
+      .put("type", "order.created")
+      .put("occurred_at", Instant.ofEpochMilli(intendedMs).toString())
+      .put("merchant_id", "shop-1")
+      .put("data", new JsonObject().put("order_id", n).put("padding", padding))
+      .toBuffer();
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
+      .putHeader("Content-Type", "application/json").putHeader("Authorization", authorization);
+    return client.request(options)
+      .compose(request -> request.send(body))
+      .compose(response -> response.body().map(b -> response.statusCode()))
+      .andThen(result -> {
+        outstanding.decrementAndGet();
+        if (result.succeeded() && result.result() < 300) {
+          acked.incrementAndGet();
+          ackedIds.add(id);
+          ackLatency.recordValue(Math.max(0, System.currentTimeMillis() - intendedMs));
+        } else {
+          errors.incrementAndGet();
+        }
+      })
+      .mapEmpty();
+  }
+
+  boolean running() {
+    return running || outstanding.get() > 0;
+  }
+
+  void close() {
+    client.close();
+  }
+}

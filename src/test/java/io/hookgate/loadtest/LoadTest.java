@@ -1,0 +1,393 @@
+package io.hookgate.loadtest;
+
+import io.hookgate.config.ConfigSource;
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.support.NodeProcess;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.pgclient.PgConnectOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.HdrHistogram.Histogram;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The load test: one command starts the gateway (its own JVM, -Xmx512m, embedded PostgreSQL with
+ * fsync and synchronous_commit on), verifying sinks and a generator, all on loopback; runs the chosen
+ * scenarios and the two baselines; prints a report and writes it as JSON plus a PNG chart per scenario.
+ * Every run is bounded in count and time and stops by itself.
+ *
+ * <pre>loadtest/run.sh [--scenarios=a,b] [--duration=60] [--warmup=10] [--event-bytes=1024] [--out=DIR]</pre>
+ */
+public final class LoadTest {
+  private static final String ADMIN_KEY = "loadtest-admin-key-0123456789";
+
+  /** What a run is asked to do. */
+  record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
+                 Path out) {
+    static Options parse(String[] args) {
+      Map<String, String> a = new LinkedHashMap<>();
+      for (String arg : args) {
+        if (!arg.startsWith("--") || !arg.contains("=")) {
+          throw new IllegalArgumentException("arguments are --name=value, got " + arg);
+        }
+        a.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+      return new Options(
+        List.of(a.getOrDefault("scenarios", "baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart")
+          .split(",")),
+        Integer.parseInt(a.getOrDefault("duration", "60")),
+        Integer.parseInt(a.getOrDefault("warmup", "10")),
+        Integer.parseInt(a.getOrDefault("event-bytes", "1024")),
+        Integer.parseInt(a.getOrDefault("connections", "64")),
+        Integer.parseInt(a.getOrDefault("outage", "300")),
+        Path.of(a.getOrDefault("out", "loadtest/results/" + Instant.now().toString().replace(':', '-'))));
+    }
+  }
+
+  /** A scenario: open loop at {@code rate} (0 = closed loop), {@code fanout} healthy sinks, {@code dead} hung ones. */
+  record Scenario(String name, int rate, int fanout, int dead, int outageS, boolean restart) {
+  }
+
+  private final Options options;
+  private final Vertx vertx = Vertx.vertx();
+  private final WebClient web = WebClient.create(vertx);
+  private final JsonObject report = new JsonObject();
+
+  LoadTest(Options options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    JsonObject report = new LoadTest(Options.parse(args)).run();
+    System.out.println(report.encodePrettily());
+    System.exit(0);
+  }
+
+  JsonObject run() throws Exception {
+    Files.createDirectories(options.out());
+    report.put("started_at", Instant.now().toString()).put("cores", Runtime.getRuntime().availableProcessors())
+      .put("event_bytes", options.eventBytes()).put("duration_s", options.durationS());
+    JsonObject scenarios = new JsonObject();
+    report.put("scenarios", scenarios);
+    for (String name : options.scenarios()) {
+      switch (name.trim()) {
+        case "baselines" -> report.put("baselines", baselines());
+        case "throughput-f1" -> scenarios.put(name, scenario(new Scenario(name, 0, 1, 0, 0, false)));
+        case "throughput-f10" -> scenarios.put(name, scenario(new Scenario(name, 0, 10, 0, 0, false)));
+        case "latency-2000" -> scenarios.put(name, scenario(new Scenario(name, 2000, 1, 0, 0, false)));
+        case "dead-endpoint" -> {
+          scenarios.put(name + "-reference", scenario(new Scenario(name + "-reference", 1000, 10, 0, 0, false)));
+          scenarios.put(name, scenario(new Scenario(name, 1000, 10, 1, 0, false)));
+        }
+        case "outage" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, options.outageS(), false)));
+        case "restart" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, 0, true)));
+        case "smoke" -> scenarios.put(name, scenario(new Scenario(name, 200, 2, 0, 0, false)));
+        default -> throw new IllegalArgumentException("unknown scenario " + name);
+      }
+    }
+    ratios();
+    Files.writeString(options.out().resolve("report.json"), report.encodePrettily());
+    vertx.close();
+    return report;
+  }
+
+  // ---------------------------------------------------------------- baselines
+
+  private JsonObject baselines() throws Exception {
+    JsonObject result = new JsonObject();
+    HttpServer sink = await(vertx.createHttpServer()
+      .requestHandler(r -> r.body().onSuccess(b -> r.response().end("ok"))).listen(0, "127.0.0.1"));
+    String sinkUrl = "http://127.0.0.1:" + sink.actualPort() + "/sink";
+    HttpServer bare = await(Baselines.forwarder(vertx, sinkUrl, null));
+    result.put("bare_forwarder", closedLoopRate(bare.actualPort(), "bare"));
+    await(bare.close());
+    Path pgDir = Files.createTempDirectory("hookgate-loadtest-naive");
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgDir).setCleanDataDirectory(true)
+      .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start()) {
+      HttpServer naive = await(Baselines.forwarder(vertx, sinkUrl, new PgConnectOptions().setHost("localhost")
+        .setPort(pg.getPort()).setDatabase("postgres").setUser("postgres")));
+      result.put("naive_durable_forwarder", closedLoopRate(naive.actualPort(), "naive"));
+      await(naive.close());
+    }
+    await(sink.close());
+    return result;
+  }
+
+  private JsonObject closedLoopRate(int port, String prefix) throws InterruptedException {
+    Generator warm = new Generator(vertx, port, "/", "none", options.eventBytes(), options.connections(), prefix + "-w");
+    warm.closedLoop(options.connections(), options.warmupS() * 1000L);
+    waitUntil(() -> !warm.running(), options.warmupS() * 1000L + 30_000);
+    warm.close();
+    Generator g = new Generator(vertx, port, "/", "none", options.eventBytes(), options.connections(), prefix);
+    long start = System.nanoTime();
+    g.closedLoop(options.connections(), options.durationS() * 1000L);
+    waitUntil(() -> !g.running(), options.durationS() * 1000L + 30_000);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    g.close();
+    Histogram h = g.ackLatency.getIntervalHistogram();
+    return new JsonObject().put("requests_per_s", Math.round(g.acked.get() / seconds)).put("errors", g.errors.get())
+      .put("p99_ms", h.getValueAtPercentile(99));
+  }
+
+  // ---------------------------------------------------------------- gateway scenarios
+
+  private JsonObject scenario(Scenario s) throws Exception {
+    System.out.println("== " + s.name());
+    Path data = Files.createTempDirectory("hookgate-loadtest-" + s.name());
+    int port = freePort();
+    JsonObject tree = gatewayConfig(data, port);
+    NodeProcess gateway = NodeProcess.start(tree, "-Xmx512m").awaitRunning(120_000);
+    List<Sink> sinks = new ArrayList<>();
+    List<Sink> dead = new ArrayList<>();
+    try {
+      String token = partnerToken(port);
+      for (int i = 0; i < s.fanout() + s.dead(); i++) {
+        Sink sink = await(Sink.start(vertx));
+        String secret = subscribe(port, token, sink.url());
+        sink.secret(secret);
+        (i < s.fanout() ? sinks : dead).add(sink);
+      }
+      dead.forEach(d -> d.mode(Sink.Mode.DEAD, 0, 0));
+
+      if (options.warmupS() > 0) {
+        Generator warm = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
+          options.connections(), s.name() + "-warm");
+        warm.closedLoop(Math.min(16, options.connections()), options.warmupS() * 1000L);
+        waitUntil(() -> !warm.running(), options.warmupS() * 1000L + 30_000);
+        warm.close();
+        waitUntil(() -> sinks.stream().allMatch(k -> k.received.get() >= warm.acked.get()), 60_000);
+        sinks.forEach(k -> k.latency.reset());
+      }
+
+      Generator g = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
+        options.connections(), s.name());
+      long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
+      List<JsonObject> timeline = new ArrayList<>();
+      long start = System.currentTimeMillis();
+      long duration = options.durationS() * 1000L;
+      long outageMs = s.outageS() * 1000L;
+      if (s.rate() > 0) {
+        g.openLoop(s.rate(), duration + outageMs, 20_000);
+      } else {
+        g.closedLoop(options.connections(), duration);
+      }
+      if (s.outageS() > 0) {
+        sinks.forEach(k -> k.mode(Sink.Mode.DEAD, 0, 0));
+      }
+      Histogram e2e = new Histogram(3);
+      long heapPeak = 0;
+      long lastAcked = 0;
+      long lastDelivered = 0;
+      boolean restarted = false;
+      boolean recovered = s.outageS() == 0;
+      long recoveredAt = 0;
+      while (g.running() || !allDelivered(sinks, g)) {
+        Thread.sleep(1000);
+        long t = System.currentTimeMillis() - start;
+        if (!recovered && t >= outageMs) {
+          sinks.forEach(k -> k.mode(Sink.Mode.OK, 0, 0));
+          recovered = true;
+          recoveredAt = t;
+        }
+        if (s.restart() && !restarted && t >= duration / 2) {
+          gateway.terminate();
+          gateway = NodeProcess.start(tree, "-Xmx512m").awaitRunning(120_000);
+          restarted = true;
+        }
+        Histogram interval = new Histogram(3);
+        sinks.forEach(k -> interval.add(k.latency.getIntervalHistogram()));
+        e2e.add(interval);
+        long heap = heapBytes(port);
+        heapPeak = Math.max(heapPeak, heap);
+        long delivered = sinks.stream().mapToLong(k -> k.received.get()).sum();
+        timeline.add(new JsonObject().put("t_s", t / 1000.0)
+          .put("acked_per_s", g.acked.get() - lastAcked)
+          .put("delivered_per_s", delivered - lastDelivered)
+          .put("p99_ms", interval.getTotalCount() == 0 ? null : interval.getValueAtPercentile(99))
+          .put("heap_mb", heap / 1_048_576));
+        lastAcked = g.acked.get();
+        lastDelivered = delivered;
+        if (t > duration + outageMs + 240_000) {
+          break;
+        }
+      }
+      g.close();
+      return summarize(s, g, sinks, dead, receivedAtStart, timeline, e2e, heapPeak, duration, recoveredAt);
+    } finally {
+      gateway.terminate();
+      for (Sink sink : sinks) {
+        await(sink.close());
+      }
+      for (Sink sink : dead) {
+        await(sink.close());
+      }
+    }
+  }
+
+  private static boolean allDelivered(List<Sink> sinks, Generator g) {
+    return sinks.stream().allMatch(k -> k.seen.containsAll(g.ackedIds));
+  }
+
+  private JsonObject summarize(Scenario s, Generator g, List<Sink> sinks, List<Sink> dead, long[] receivedAtStart,
+                               List<JsonObject> timeline, Histogram e2e, long heapPeak, long durationMs, long recoveredAt)
+    throws IOException {
+    JsonArray lost = new JsonArray();
+    for (Sink sink : sinks) {
+      for (String id : g.ackedIds) {
+        if (!sink.seen.contains(id) && lost.size() < 100) {
+          lost.add(id);
+        }
+      }
+    }
+    long lostCount = sinks.stream().mapToLong(k -> g.ackedIds.stream().filter(id -> !k.seen.contains(id)).count()).sum();
+    // Sustained rate: the measured window only (first `duration` seconds of the timeline).
+    double windowS = durationMs / 1000.0;
+    long deliveredInWindow = timeline.stream().filter(p -> p.getDouble("t_s") <= windowS + 0.5)
+      .mapToLong(p -> p.getLong("delivered_per_s")).sum();
+    long ackedInWindow = timeline.stream().filter(p -> p.getDouble("t_s") <= windowS + 0.5)
+      .mapToLong(p -> p.getLong("acked_per_s")).sum();
+    Histogram ack = g.ackLatency.getIntervalHistogram();
+    JsonObject r = new JsonObject()
+      .put("mode", s.rate() > 0 ? "open-loop " + s.rate() + "/s" : "closed-loop " + options.connections())
+      .put("fanout", s.fanout())
+      .put("dead_endpoints", s.dead())
+      .put("sent", g.sent.get())
+      .put("acked", g.acked.get())
+      .put("ingest_errors", g.errors.get())
+      .put("generator_skipped", g.skipped.get())
+      .put("lost", lostCount)
+      .put("lost_ids", lost)
+      .put("duplicates", sinks.stream().mapToLong(k -> k.duplicates.get()).sum())
+      .put("bad_signatures", sinks.stream().mapToLong(k -> k.badSignatures.get()).sum())
+      .put("events_acked_per_s", Math.round(ackedInWindow / windowS))
+      .put("deliveries_per_s", Math.round(deliveredInWindow / windowS))
+      .put("events_delivered_per_s", Math.round(deliveredInWindow / windowS / s.fanout()))
+      .put("ingest_p99_ms", ack.getValueAtPercentile(99))
+      .put("e2e_p50_ms", e2e.getValueAtPercentile(50))
+      .put("e2e_p99_ms", e2e.getValueAtPercentile(99))
+      .put("e2e_p999_ms", e2e.getValueAtPercentile(99.9))
+      .put("e2e_max_ms", e2e.getMaxValue())
+      .put("heap_peak_mb", heapPeak / 1_048_576)
+      .put("timeline", new JsonArray(timeline));
+    if (s.outageS() > 0) {
+      long peakDrain = timeline.stream().filter(p -> p.getDouble("t_s") * 1000 >= recoveredAt)
+        .mapToLong(p -> p.getLong("delivered_per_s")).max().orElse(0);
+      r.put("outage_s", s.outageS()).put("drain_peak_deliveries_per_s", peakDrain);
+    }
+    chart(s.name(), timeline);
+    System.out.println(s.name() + ": " + r.copy().put("timeline", timeline.size() + " points").encode());
+    return r;
+  }
+
+  private void ratios() {
+    JsonObject b = report.getJsonObject("baselines");
+    JsonObject f1 = report.getJsonObject("scenarios").getJsonObject("throughput-f1");
+    if (b == null || f1 == null) {
+      return;
+    }
+    double bare = b.getJsonObject("bare_forwarder").getLong("requests_per_s");
+    double naive = b.getJsonObject("naive_durable_forwarder").getLong("requests_per_s");
+    double ours = f1.getLong("events_delivered_per_s");
+    report.put("ratios", new JsonObject()
+      .put("f1_vs_naive_durable", Math.round(ours / naive * 100) / 100.0)
+      .put("f1_vs_bare", Math.round(ours / bare * 100) / 100.0));
+  }
+
+  private void chart(String name, List<JsonObject> timeline) throws IOException {
+    double[] t = timeline.stream().mapToDouble(p -> p.getDouble("t_s")).toArray();
+    if (t.length < 2) {
+      return;
+    }
+    XYChart throughput = new XYChartBuilder().width(1000).height(400).title(name + ": throughput")
+      .xAxisTitle("s").yAxisTitle("per second").build();
+    throughput.addSeries("events acked", t, timeline.stream().mapToDouble(p -> p.getLong("acked_per_s")).toArray());
+    throughput.addSeries("deliveries", t, timeline.stream().mapToDouble(p -> p.getLong("delivered_per_s")).toArray());
+    BitmapEncoder.saveBitmap(throughput, options.out().resolve(name + "-throughput").toString(), BitmapEncoder.BitmapFormat.PNG);
+    XYChart latency = new XYChartBuilder().width(1000).height(400).title(name + ": end-to-end p99")
+      .xAxisTitle("s").yAxisTitle("ms").build();
+    latency.addSeries("p99", t, timeline.stream().mapToDouble(p -> p.getValue("p99_ms") == null ? 0 : p.getLong("p99_ms")).toArray());
+    BitmapEncoder.saveBitmap(latency, options.out().resolve(name + "-latency").toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  // ---------------------------------------------------------------- gateway helpers
+
+  private JsonObject gatewayConfig(Path data, int port) {
+    JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
+    tree.put("admin-key", ADMIN_KEY).put("data-dir", data.toString());
+    tree.getJsonObject("http").put("port", port).put("host", "127.0.0.1");
+    tree.getJsonObject("api").put("partner-rate-limit-per-second", 100_000).put("partner-rate-limit-burst", 100_000);
+    tree.getJsonObject("delivery").put("allowed-private-networks", new JsonArray().add("127.0.0.0/8"))
+      .put("max-in-flight-per-endpoint", 256);
+    return tree;
+  }
+
+  private String partnerToken(int port) {
+    JsonObject app = await(web.post(port, "127.0.0.1", "/api/v1/applications").bearerTokenAuthentication(ADMIN_KEY)
+      .sendJsonObject(new JsonObject().put("name", "loadtest"))).bodyAsJsonObject().getJsonObject("data");
+    return await(web.post(port, "127.0.0.1", "/api/partner/v1/oauth/token").sendJsonObject(new JsonObject()
+      .put("grant_type", "client_credentials").put("client_id", app.getString("client_id"))
+      .put("client_secret", app.getString("client_secret")))).bodyAsJsonObject().getString("access_token");
+  }
+
+  private String subscribe(int port, String token, String url) {
+    HttpResponse<Buffer> r = await(web.post(port, "127.0.0.1", "/api/partner/v1/webhooks").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("url", url).put("events", new JsonArray().add("order.created"))));
+    return r.bodyAsJsonObject().getJsonObject("data").getString("secret_key");
+  }
+
+  private long heapBytes(int port) {
+    try {
+      String metrics = await(web.get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
+      Matcher m = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E]+)").matcher(metrics);
+      long sum = 0;
+      while (m.find()) {
+        sum += (long) Double.parseDouble(m.group(1));
+      }
+      return sum;
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier done, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.hookgate.loadtest;
+
+import com.standardwebhooks.Webhook;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Recorder;
+
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A webhook receiver for the load test: verifies every signature with the Standard Webhooks library,
+ * records end-to-end latency (event occurred_at → receipt) in an HdrHistogram, and remembers every
+ * event id it saw (for the loss and duplicate check). It can be told to be slow, to fail a fraction
+ * of requests, or to be dead (hold every request open).
+ */
+final class Sink {
+  enum Mode { OK, SLOW, FLAKY, DEAD }
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private volatile Webhook verifier;
+  private volatile Mode mode = Mode.OK;
+  private volatile long slowMs;
+  private volatile double failFraction;
+  final Recorder latency = new Recorder(3);
+  final Set<String> seen = ConcurrentHashMap.newKeySet();
+  final AtomicLong received = new AtomicLong();
+  final AtomicLong duplicates = new AtomicLong();
+  final AtomicLong badSignatures = new AtomicLong();
+
+  private Sink(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  static Future<Sink> start(Vertx vertx) {
+    Sink[] holder = new Sink[1];
+    return vertx.createHttpServer().requestHandler(r -> holder[0].handle(r)).listen(0, "127.0.0.1")
+      .map(server -> holder[0] = new Sink(vertx, server));
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.actualPort() + "/hooks";
+  }
+
+  void secret(String secret) {
+    this.verifier = new Webhook(secret);
+  }
+
+  void mode(Mode mode, long slowMs, double failFraction) {
+    this.mode = mode;
+    this.slowMs = slowMs;
+    this.failFraction = failFraction;
+  }
+
+  private void handle(HttpServerRequest request) {
+    request.body().onSuccess(body -> {
+      if (mode == Mode.DEAD) {
+        return;
+      }
+      long now = System.currentTimeMillis();
+      received.incrementAndGet();
+      String text = body.toString();
+      Map<String, List<String>> headers = new HashMap<>();
+      request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), List.of(h.getValue())));
+      try {
+        verifier.verify(text, headers);
+      } catch (Exception e) {
+        badSignatures.incrementAndGet();
+      }
+      String id = request.getHeader("webhook-id");
+      if (!seen.add(id)) {
+        duplicates.incrementAndGet();
+      } else {
+        JsonObject envelope = new JsonObject(text);
+        long occurred = OffsetDateTime.parse(envelope.getString("created_at")).toInstant().toEpochMilli();
+        latency.recordValue(Math.max(0, now - occurred));
+      }
+      if (mode == Mode.FLAKY && ThreadLocalRandom.current().nextDouble() < failFraction) {
+        seen.remove(id);
+        request.response().setStatusCode(503).end();
+      } else if (mode == Mode.SLOW) {
+        vertx.setTimer(slowMs, t -> request.response().end("ok"));
+      } else {
+        request.response().end("ok");
+      }
+    });
+  }
+
+  Future<Void> close() {
+    return server.close();
+  }
+}
