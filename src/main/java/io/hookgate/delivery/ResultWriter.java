@@ -90,7 +90,8 @@ public final class ResultWriter {
                                       WITH ORDINALITY AS t(a, b, i))""";
   private static final String HEALTH = """
     UPDATE subscriptions s
-       SET last_success_at = greatest(s.last_success_at, u.last_success),
+       SET last_triggered_at = greatest(s.last_triggered_at, u.last_success, u.last_failure),
+           last_success_at = greatest(s.last_success_at, u.last_success),
            last_failure_at = greatest(s.last_failure_at, u.last_failure),
            last_failure_reason = coalesce(u.failure_reason, s.last_failure_reason),
            consecutive_exhausted = CASE WHEN u.succeeded THEN 0 ELSE s.consecutive_exhausted + u.exhausted END,

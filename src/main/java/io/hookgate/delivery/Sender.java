@@ -96,8 +96,9 @@ public final class Sender {
 
     Promise<Response> response = Promise.promise();
     AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
-    TimeoutException timeout = new TimeoutException("no complete response within " + config.requestTimeoutMs() + " ms");
     long timer = vertx.setTimer(config.requestTimeoutMs(), id -> {
+      // Created only when it happens: a stack trace per request was a measurable cost.
+      TimeoutException timeout = new TimeoutException("no complete response within " + config.requestTimeoutMs() + " ms");
       if (response.tryFail(timeout) && inFlight.get() != null) {
         inFlight.get().reset(0, timeout);
       }
@@ -116,8 +117,8 @@ public final class Sender {
       .compose(request -> {
         inFlight.set(request);
         if (response.future().isComplete()) {
-          request.reset(0, timeout);
-          return Future.failedFuture(timeout);
+          request.reset(0, response.future().cause());
+          return Future.failedFuture(response.future().cause());
         }
         return request.send(Buffer.buffer(body));
       })

@@ -64,8 +64,6 @@ public final class IngestWriter {
        WHERE d.event_id IN (SELECT id FROM ev))
     SELECT id FROM ev""";
   private static final String ORIGINALS = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
-  private static final String TOUCH_SUBSCRIPTIONS =
-    "UPDATE subscriptions SET last_triggered_at = now() WHERE id = ANY($1)";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -153,7 +151,6 @@ public final class IngestWriter {
         return originals(duplicates).map(originals -> {
           metrics.ingested(written.size());
           dispatch(written);
-          touch(written);
           Map<String, Integer> counts = new HashMap<>(originals);
           Set<Item> firsts = Collections.newSetFromMap(new IdentityHashMap<>());
           for (Item item : written) {
@@ -236,14 +233,6 @@ public final class IngestWriter {
             new DeliveryJob(d.id(), item.event().id(), d.target().id(), item.event().type(), 0, item.event().body()).toJson());
         }
       }
-    }
-  }
-
-  private void touch(List<Item> written) {
-    Set<UUID> touched = new HashSet<>();
-    written.forEach(item -> item.deliveries().forEach(d -> touched.add(d.target().id())));
-    if (!touched.isEmpty()) {
-      pool.preparedQuery(TOUCH_SUBSCRIPTIONS).execute(Tuple.of(touched.toArray(UUID[]::new)));
     }
   }
 }

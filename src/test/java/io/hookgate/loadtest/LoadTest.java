@@ -44,7 +44,7 @@ public final class LoadTest {
 
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
-                 Path out) {
+                 Path out, List<String> gatewayJvm) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -61,7 +61,8 @@ public final class LoadTest {
         Integer.parseInt(a.getOrDefault("event-bytes", "1024")),
         Integer.parseInt(a.getOrDefault("connections", "64")),
         Integer.parseInt(a.getOrDefault("outage", "300")),
-        Path.of(a.getOrDefault("out", "loadtest/results/" + Instant.now().toString().replace(':', '-'))));
+        Path.of(a.getOrDefault("out", "loadtest/results/" + Instant.now().toString().replace(':', '-'))),
+        List.of(("-Xmx512m " + a.getOrDefault("gateway-jvm", "")).trim().split("\\s+")));
     }
   }
 
@@ -157,7 +158,7 @@ public final class LoadTest {
     Path data = Files.createTempDirectory("hookgate-loadtest-" + s.name());
     int port = freePort();
     JsonObject tree = gatewayConfig(data, port);
-    NodeProcess gateway = NodeProcess.start(tree, "-Xmx512m").awaitRunning(120_000);
+    NodeProcess gateway = NodeProcess.start(tree, options.gatewayJvm().toArray(String[]::new)).awaitRunning(120_000);
     List<Sink> sinks = new ArrayList<>();
     List<Sink> dead = new ArrayList<>();
     try {
@@ -212,7 +213,7 @@ public final class LoadTest {
         }
         if (s.restart() && !restarted && t >= duration / 2) {
           gateway.terminate();
-          gateway = NodeProcess.start(tree, "-Xmx512m").awaitRunning(120_000);
+          gateway = NodeProcess.start(tree, options.gatewayJvm().toArray(String[]::new)).awaitRunning(120_000);
           restarted = true;
         }
         Histogram interval = new Histogram(3);
