@@ -81,17 +81,17 @@ public final class Hookgate implements AutoCloseable {
   private final EmbeddedPostgresServer embedded;
   private final ApiVerticle api;
   private final Parts parts;
-  private final List<String> deliveryDeployments;
+  private final List<String> deployments;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api, Parts parts,
-                   List<String> deliveryDeployments) {
+                   List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
     this.api = api;
     this.parts = parts;
-    this.deliveryDeployments = deliveryDeployments;
+    this.deployments = deployments;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -148,13 +148,15 @@ public final class Hookgate implements AutoCloseable {
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
         new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
-      await(vertx.deployVerticle(() -> {
+      String apiDeployment = await(vertx.deployVerticle(() -> {
         ApiVerticle verticle = new ApiVerticle(shared);
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
 
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), parts, List.of(scheduler, dispatchers));
+      // Stopped in this order: no new events, no new claims, attempts in flight drain.
+      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), parts,
+        List.of(apiDeployment, scheduler, dispatchers));
       Housekeeping.schedule(vertx, Pools.pool(vertx, config.database(), "housekeeping", 1), HOUSEKEEPING_PERIOD_MS);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
@@ -276,9 +278,10 @@ public final class Hookgate implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown, blocking (call off the event loop): stop claiming and taking delivery jobs, let
-   * attempts in flight finish and their results be written, hand this node's unfinished leases back
-   * (due now, for the other nodes), then leave the cluster and stop; the embedded database last.
+   * Graceful shutdown, blocking (call off the event loop): stop taking events, stop claiming and
+   * taking delivery jobs, let attempts in flight finish and their results be written, hand this node's
+   * unfinished leases back (due now, for the other nodes), then leave the cluster and stop; the
+   * embedded database last.
    */
   @Override
   public void close() {
@@ -287,7 +290,7 @@ public final class Hookgate implements AutoCloseable {
     }
     try {
       try {
-        for (String deployment : deliveryDeployments) {
+        for (String deployment : deployments) {
           await(vertx.undeploy(deployment));
         }
         await(parts.writer().drain(System.currentTimeMillis() + 5_000));
