@@ -4,7 +4,7 @@
 #   loadtest/run.sh                                  # every scenario, 60 s each, 10 s warm-up
 #   loadtest/run.sh --scenarios=throughput-f1 --duration=20
 # Options: --scenarios=baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart
-#          --duration=S --warmup=S --event-bytes=N --connections=N --outage=S --out=DIR
+#          --duration=S --warmup=S --event-bytes=N --connections=N --outage=S --batch=N --out=DIR
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

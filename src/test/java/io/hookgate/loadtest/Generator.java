@@ -28,6 +28,7 @@ final class Generator {
   private final String authorization;
   private final String padding;
   private final String prefix;
+  private final int batch;
   final Recorder ackLatency = new Recorder(3);
   final AtomicLong sent = new AtomicLong();
   final AtomicLong acked = new AtomicLong();
@@ -38,6 +39,13 @@ final class Generator {
   private volatile boolean running;
 
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix) {
+    this(vertx, port, path, authorization, eventBytes, connections, prefix, 1);
+  }
+
+  /** {@code batch} events per request ({@code {"events": [...]}}) when above 1; rates count events. */
+  Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix,
+            int batch) {
+    this.batch = batch;
     this.vertx = vertx;
     this.path = path;
     this.authorization = authorization;
@@ -57,12 +65,12 @@ final class Generator {
     long startMs = System.currentTimeMillis();
     long[] issued = {0};
     long timer = vertx.setPeriodic(1, id -> {
-      long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+      long due = (System.nanoTime() - start) * rate / 1_000_000_000L / batch;
       while (issued[0] < due && running) {
-        long intended = startMs + issued[0] * 1000L / rate;
+        long intended = startMs + issued[0] * batch * 1000L / rate;
         issued[0]++;
         if (outstanding.get() >= maxOutstanding) {
-          skipped.incrementAndGet();
+          skipped.addAndGet(batch);
           continue;
         }
         send(intended);
@@ -91,16 +99,21 @@ final class Generator {
   }
 
   private io.vertx.core.Future<Void> send(long intendedMs) {
-    long n = sent.incrementAndGet();
     outstanding.incrementAndGet();
-    String id = prefix + "-" + n;
-    Buffer body = new JsonObject()
-      .put("id", id)
-      .put("type", "order.created")
-      .put("occurred_at", Instant.ofEpochMilli(intendedMs).toString())
-      .put("merchant_id", "shop-1")
-      .put("data", new JsonObject().put("order_id", n).put("padding", padding))
-      .toBuffer();
+    java.util.List<String> ids = new java.util.ArrayList<>(batch);
+    io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < batch; i++) {
+      long n = sent.incrementAndGet();
+      String id = prefix + "-" + n;
+      ids.add(id);
+      events.add(new JsonObject()
+        .put("id", id)
+        .put("type", "order.created")
+        .put("occurred_at", Instant.ofEpochMilli(intendedMs).toString())
+        .put("merchant_id", "shop-1")
+        .put("data", new JsonObject().put("order_id", n).put("padding", padding)));
+    }
+    Buffer body = batch == 1 ? events.getJsonObject(0).toBuffer() : new JsonObject().put("events", events).toBuffer();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
       .putHeader("Content-Type", "application/json").putHeader("Authorization", authorization);
     return client.request(options)
@@ -109,11 +122,11 @@ final class Generator {
       .andThen(result -> {
         outstanding.decrementAndGet();
         if (result.succeeded() && result.result() < 300) {
-          acked.incrementAndGet();
-          ackedIds.add(id);
+          acked.addAndGet(ids.size());
+          ackedIds.addAll(ids);
           ackLatency.recordValue(Math.max(0, System.currentTimeMillis() - intendedMs));
         } else {
-          errors.incrementAndGet();
+          errors.addAndGet(ids.size());
         }
       })
       .mapEmpty();

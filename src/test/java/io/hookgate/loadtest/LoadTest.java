@@ -44,7 +44,7 @@ public final class LoadTest {
 
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
-                 Path out, List<String> gatewayJvm) {
+                 Path out, List<String> gatewayJvm, int batch) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -62,7 +62,8 @@ public final class LoadTest {
         Integer.parseInt(a.getOrDefault("connections", "64")),
         Integer.parseInt(a.getOrDefault("outage", "300")),
         Path.of(a.getOrDefault("out", "loadtest/results/" + Instant.now().toString().replace(':', '-'))),
-        List.of(("-Xmx512m " + a.getOrDefault("gateway-jvm", "")).trim().split("\\s+")));
+        List.of(("-Xmx512m " + a.getOrDefault("gateway-jvm", "")).trim().split("\\s+")),
+        Integer.parseInt(a.getOrDefault("batch", "1")));
     }
   }
 
@@ -182,7 +183,7 @@ public final class LoadTest {
       }
 
       Generator g = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
-        options.connections(), s.name());
+        options.connections(), s.name(), options.batch());
       long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
       List<JsonObject> timeline = new ArrayList<>();
       long start = System.currentTimeMillis();
@@ -270,7 +271,8 @@ public final class LoadTest {
       .mapToLong(p -> p.getLong("acked_per_s")).sum();
     Histogram ack = g.ackLatency.getIntervalHistogram();
     JsonObject r = new JsonObject()
-      .put("mode", s.rate() > 0 ? "open-loop " + s.rate() + "/s" : "closed-loop " + options.connections())
+      .put("mode", (s.rate() > 0 ? "open-loop " + s.rate() + "/s" : "closed-loop " + options.connections())
+        + (options.batch() > 1 ? ", " + options.batch() + " events per request" : ""))
       .put("fanout", s.fanout())
       .put("dead_endpoints", s.dead())
       .put("sent", g.sent.get())
