@@ -4,6 +4,7 @@ import io.hookgate.auth.Credentials;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
 
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class Main {
       return;
     } catch (RuntimeException e) {
       System.err.println("hookgate: failed to start: " + e.getMessage());
-      e.printStackTrace();
+      LoggerFactory.getLogger(Main.class).error("Start-up failed", e);
       System.exit(1);
       return;
     }
