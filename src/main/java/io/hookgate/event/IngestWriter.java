@@ -1,5 +1,7 @@
 package io.hookgate.event;
 
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import io.hookgate.delivery.DeliveryJob;
 import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.subscription.SubscriptionIndex;
@@ -65,6 +67,12 @@ public final class IngestWriter {
     SELECT id FROM ev""";
   private static final String ORIGINALS = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
 
+  /**
+   * Version 7 UUIDs start with the time, so new deliveries go to the right-hand end of the primary-key
+   * b-tree instead of random pages (fewer pages dirtied and written to the WAL per insert).
+   */
+  private static final TimeBasedEpochGenerator DELIVERY_IDS = Generators.timeBasedEpochGenerator();
+
   private final Vertx vertx;
   private final Pool pool;
   private final String nodeId;
@@ -90,10 +98,11 @@ public final class IngestWriter {
       List<Delivery> deliveries = new ArrayList<>();
       for (SubscriptionIndex.Target target : index.match(event.type(), event.merchantId(), event.inventoryLocation(),
         event.applicationIds())) {
+        UUID id = DELIVERY_IDS.generate();
         deliveries.add(switch (target.status()) {
-          case ACTIVE -> new Delivery(UUID.randomUUID(), target, "pending", null);
-          case PAUSED -> new Delivery(UUID.randomUUID(), target, "held", null);
-          case DISABLED -> new Delivery(UUID.randomUUID(), target, "failed", "subscription_disabled");
+          case ACTIVE -> new Delivery(id, target, "pending", null);
+          case PAUSED -> new Delivery(id, target, "held", null);
+          case DISABLED -> new Delivery(id, target, "failed", "subscription_disabled");
         });
       }
       items.add(new Item(event, deliveries));
