@@ -5,6 +5,7 @@
 #   loadtest/run.sh --scenarios=throughput-f1 --duration=20
 # Options: --scenarios=baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart
 #          --duration=S --warmup=S --event-bytes=N --connections=N --outage=S --batch=N --out=DIR
+#          --database=HOST:PORT (an external PostgreSQL instead of the embedded one)
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -140,7 +140,7 @@ public final class Hookgate implements AutoCloseable {
       int instances = config.http().effectiveInstances();
       Dispatcher.Services services = new Dispatcher.Services(d, index, breakers, limits, rates, writer, resolver, metrics,
         config.cluster().drainTimeout().toMillis());
-      String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services),
+      String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)));
       String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, nodeId)));
 

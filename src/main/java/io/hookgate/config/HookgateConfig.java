@@ -60,7 +60,7 @@ public record HookgateConfig(
 
   public record Delivery(int connectTimeoutMs, int requestTimeoutMs, List<Duration> retrySchedule, double retryJitter,
                          Duration maxRetryAfter, int maxInFlight, int maxInFlightPerEndpoint, Duration lease,
-                         int endpointRatePerSecond, int schedulerIntervalMs, int schedulerBatch,
+                         int endpointRatePerSecond, int maxQueued, int schedulerIntervalMs, int schedulerBatch,
                          int responseBodyMaxBytes, String userAgent,
                          boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
                          AutoDisable autoDisable) {
@@ -178,6 +178,7 @@ public record HookgateConfig(
       d.integer("max-in-flight-per-endpoint", 32, 1, maxInFlight),
       lease,
       d.integer("endpoint-rate-limit-per-second", 0, 0, 1_000_000),
+      d.integer("max-queued", 10_000, 0, 1_000_000),
       d.integer("scheduler-interval-ms", 500, 10, 60_000),
       d.integer("scheduler-batch", 500, 1, 10_000),
       d.integer("response-body-max-bytes", 4096, 0, 1_048_576),

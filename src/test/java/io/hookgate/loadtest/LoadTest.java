@@ -44,7 +44,7 @@ public final class LoadTest {
 
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
-                 Path out, List<String> gatewayJvm, int batch) {
+                 Path out, List<String> gatewayJvm, int batch, String database) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -63,7 +63,8 @@ public final class LoadTest {
         Integer.parseInt(a.getOrDefault("outage", "300")),
         Path.of(a.getOrDefault("out", "loadtest/results/" + Instant.now().toString().replace(':', '-'))),
         List.of(("-Xmx512m " + a.getOrDefault("gateway-jvm", "")).trim().split("\\s+")),
-        Integer.parseInt(a.getOrDefault("batch", "1")));
+        Integer.parseInt(a.getOrDefault("batch", "1")),
+        a.getOrDefault("database", ""));
     }
   }
 
@@ -342,6 +343,13 @@ public final class LoadTest {
     tree.getJsonObject("api").put("partner-rate-limit-per-second", 100_000).put("partner-rate-limit-burst", 100_000);
     tree.getJsonObject("delivery").put("allowed-private-networks", new JsonArray().add("127.0.0.0/8"))
       .put("max-in-flight-per-endpoint", 256);
+    if (!options.database().isEmpty()) {
+      // An external server (e.g. one started with pg_stat_statements to see where PostgreSQL's time goes).
+      String[] hostPort = options.database().split(":");
+      tree.getJsonObject("database").put("mode", "external").put("host", hostPort[0]).put("port", Integer.parseInt(hostPort[1]))
+        .put("name", "postgres").put("user", "postgres").put("password", "");
+      tree.getJsonObject("security").put("secret-encryption-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+    }
     return tree;
   }
 
