@@ -81,10 +81,16 @@ public final class LoadTest {
     this.options = options;
   }
 
-  public static void main(String[] args) throws Exception {
-    JsonObject report = new LoadTest(Options.parse(args)).run();
-    System.out.println(report.encodePrettily());
-    System.exit(0);
+  public static void main(String[] args) {
+    try {
+      JsonObject report = new LoadTest(Options.parse(args)).run();
+      System.out.println(report.encodePrettily());
+      System.exit(0);
+    } catch (Exception e) {
+      // Vert.x threads would keep the JVM alive: a failed run must still end by itself.
+      e.printStackTrace();
+      System.exit(1);
+    }
   }
 
   JsonObject run() throws Exception {
