@@ -49,11 +49,4 @@ public final class Json {
     return array;
   }
 
-  public static JsonArray array(String[] values) {
-    JsonArray array = new JsonArray();
-    for (String v : values) {
-      array.add(v);
-    }
-    return array;
-  }
 }

@@ -91,6 +91,8 @@ public final class SubscriptionIndex {
   private final SecretBox secrets;
   private volatile Snapshot snapshot = Snapshot.of(Map.of());
   private volatile long changes;
+  /** Marks this index's own change messages, which it has already applied. */
+  private final String origin = UUID.randomUUID().toString();
   private MessageConsumer<JsonObject> consumer;
   private long reloadTimer;
 
@@ -102,9 +104,13 @@ public final class SubscriptionIndex {
 
   /** Loads every subscription and starts listening for changes. */
   public Future<Void> start() {
-    consumer = vertx.eventBus().<JsonObject>consumer(CHANGED, message ->
+    consumer = vertx.eventBus().<JsonObject>consumer(CHANGED, message -> {
+      if (origin.equals(message.body().getString("origin"))) {
+        return; // this index applied the change before publishing it
+      }
       apply(UUID.fromString(message.body().getString("id")))
-        .onFailure(e -> LOG.warn("Refreshing subscription {} failed: {}", message.body().getString("id"), e.getMessage())));
+        .onFailure(e -> LOG.warn("Refreshing subscription {} failed: {}", message.body().getString("id"), e.getMessage()));
+    });
     reloadTimer = vertx.setPeriodic(FULL_RELOAD_MS, id -> reloadAll()
       .onFailure(e -> LOG.warn("Reloading subscriptions failed: {}", e.getMessage())));
     return consumer.completion().compose(v -> reloadAll());
@@ -117,7 +123,8 @@ public final class SubscriptionIndex {
 
   /** Applies a change to this node before returning, then tells every node (this one included). */
   public Future<Void> refresh(UUID id) {
-    return apply(id).andThen(done -> vertx.eventBus().publish(CHANGED, new JsonObject().put("id", id.toString())));
+    return apply(id).andThen(done -> vertx.eventBus().publish(CHANGED,
+      new JsonObject().put("id", id.toString()).put("origin", origin)));
   }
 
   public Target get(UUID id) {
