@@ -58,6 +58,9 @@ public final class ResultWriter {
                   $9::int[], $10::text[])
            AS a(delivery_id, subscription_id, attempt, created_at, request_headers, response_status, response_headers,
                 response_body, duration_ms, failure_reason)""";
+  // "NOT IN (the final and held states)" rather than "IN ('pending', 'retrying')": the latter matches the
+  // partial index deliveries_due, and the planner then scans every entry of it (with its dead ones, which
+  // under load are many) instead of looking each row up by primary key. pg_stat_statements: 81 → … µs a row.
   private static final String ADVANCE = """
     UPDATE deliveries d
        SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_at, last_status_code = u.code,
@@ -65,7 +68,7 @@ public final class ResultWriter {
            completed_at = CASE WHEN u.status IN ('success', 'failed') THEN now() END
       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
            AS u(id, attempt, status, next_at, code, reason)
-     WHERE d.id = u.id AND d.attempts = u.attempt - 1 AND d.status IN ('pending', 'retrying')""";
+     WHERE d.id = u.id AND d.attempts = u.attempt - 1 AND d.status NOT IN ('success', 'failed', 'held')""";
   private static final String MOVE = """
     UPDATE deliveries d
        SET status = CASE u.kind WHEN 'hold' THEN 'held' WHEN 'skip' THEN 'failed' ELSE d.status END,
@@ -74,7 +77,7 @@ public final class ResultWriter {
            completed_at = CASE WHEN u.kind = 'skip' THEN now() ELSE d.completed_at END,
            lease_owner = NULL, updated_at = now()
       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, kind, at, reason)
-     WHERE d.id = u.id AND d.status IN ('pending', 'retrying')""";
+     WHERE d.id = u.id AND d.status NOT IN ('success', 'failed', 'held')""";
   private static final String STATS = """
     INSERT INTO delivery_stats_hourly (subscription_id, hour, success_count, failure_count, duration_ms_sum,
                                        duration_buckets)

@@ -79,6 +79,10 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   /** SIGTERM, as Kubernetes stops a pod: the node drains and exits; waits for it (bounded). */
   public void terminate() {
     process.destroy();
