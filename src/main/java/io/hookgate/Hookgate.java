@@ -10,6 +10,7 @@ import io.hookgate.db.Housekeeping;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
 import io.hookgate.delivery.AddressPolicy;
+import io.hookgate.delivery.DeliveryJobCodec;
 import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.delivery.Dispatcher;
 import io.hookgate.delivery.EndpointBreakers;
@@ -117,6 +118,7 @@ public final class Hookgate implements AutoCloseable {
       HazelcastClusterManager clusterManager = config.cluster().enabled()
         ? ClusterSetup.clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, registry, clusterManager);
+      DeliveryJobCodec.register(vertx.eventBus());
       seedEventTypes(vertx, config);
 
       String nodeId = clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();

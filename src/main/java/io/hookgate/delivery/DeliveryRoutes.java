@@ -119,7 +119,7 @@ public final class DeliveryRoutes {
       if (job == null) {
         throw ApiError.conflict("The delivery is already being attempted");
       }
-      vertx.eventBus().send(DeliveryJob.ADDRESS, job.toJson());
+      vertx.eventBus().send(DeliveryJob.ADDRESS, job);
       return new JsonObject().put("id", id.toString()).put("status", "retrying").put("attempts", job.attempts());
     });
     Responses.reply(ctx, 202, retried);

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +48,7 @@ public final class Dispatcher extends VerticleBase {
   private final HookgateConfig.Delivery config;
   private final RetrySchedule schedule;
   private Sender sender;
-  private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<DeliveryJob> consumer;
   /** Attempts this verticle has started and not finished; confined to its event loop. */
   private int inFlight;
   private static final long MAX_WAIT_MS = 5_000;
@@ -99,8 +98,8 @@ public final class Dispatcher extends VerticleBase {
     return vertx.timer(50).compose(v -> drained(deadline));
   }
 
-  private void handle(Message<JsonObject> message) {
-    DeliveryJob job = DeliveryJob.fromJson(message.body());
+  private void handle(Message<DeliveryJob> message) {
+    DeliveryJob job = message.body();
     services.index().lookup(job.subscriptionId())
       // Held or skipped only on the database's word: the index may not have heard of a resume yet.
       .compose(t -> t == null || t.status() == Subscription.Status.ACTIVE ? Future.succeededFuture(t)

@@ -83,7 +83,7 @@ public final class Scheduler extends VerticleBase {
         for (Row row : result.result()) {
           vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(row.getUUID("id"), row.getString("event_id"),
             row.getUUID("subscription_id"), row.getString("event_type"), row.getInteger("attempts"),
-            row.getString("body")).toJson());
+            row.getString("body")));
         }
         if (result.result().size() == room) {
           // More may be due: keep draining without waiting for the next tick.

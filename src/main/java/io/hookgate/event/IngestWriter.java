@@ -239,7 +239,7 @@ public final class IngestWriter {
       for (Delivery d : item.deliveries()) {
         if (d.status().equals("pending")) {
           vertx.eventBus().send(DeliveryJob.ADDRESS,
-            new DeliveryJob(d.id(), item.event().id(), d.target().id(), item.event().type(), 0, item.event().body()).toJson());
+            new DeliveryJob(d.id(), item.event().id(), d.target().id(), item.event().type(), 0, item.event().body()));
         }
       }
     }

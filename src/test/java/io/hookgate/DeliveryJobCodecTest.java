@@ -1,0 +1,25 @@
+package io.hookgate;
+
+import io.hookgate.delivery.DeliveryJob;
+import io.hookgate.delivery.DeliveryJobCodec;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeliveryJobCodecTest {
+
+  @Test
+  void aJobCrossesTheWireUnchangedAndStaysTheSameObjectLocally() {
+    DeliveryJob job = new DeliveryJob(UUID.randomUUID(), "evt_1", UUID.randomUUID(), "order.created", 2,
+      "{\"id\":\"evt_1\",\"data\":{\"note\":\"ünïcode \\\"quoted\\\"\"}}");
+    DeliveryJobCodec codec = new DeliveryJobCodec();
+    Buffer wire = Buffer.buffer("prefix");
+    codec.encodeToWire(wire, job);
+
+    assertThat(codec.decodeFromWire("prefix".length(), wire)).isEqualTo(job);
+    assertThat(codec.transform(job)).isSameAs(job);
+  }
+}
