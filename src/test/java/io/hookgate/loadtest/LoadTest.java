@@ -37,14 +37,15 @@ import java.util.regex.Pattern;
  * scenarios and the two baselines; prints a report and writes it as JSON plus a PNG chart per scenario.
  * Every run is bounded in count and time and stops by itself.
  *
- * <pre>loadtest/run.sh [--scenarios=a,b] [--duration=60] [--warmup=30] [--event-bytes=1024] [--out=DIR]</pre>
+ * <pre>loadtest/run.sh [--scenarios=a,b] [--duration=60] [--warmup=60] [--event-bytes=1024] [--out=DIR]</pre>
  */
 public final class LoadTest {
   private static final String ADMIN_KEY = "loadtest-admin-key-0123456789";
 
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
-                 Path out, List<String> gatewayJvm, int batch, String database, int deadRate) {
+                 Path out, List<String> gatewayJvm, int batch, String database, int deadRate,
+                 long sinkSlowMs, double sinkFailRate) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -57,7 +58,7 @@ public final class LoadTest {
         List.of(a.getOrDefault("scenarios", "baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart")
           .split(",")),
         Integer.parseInt(a.getOrDefault("duration", "60")),
-        Integer.parseInt(a.getOrDefault("warmup", "30")),
+        Integer.parseInt(a.getOrDefault("warmup", "60")),
         Integer.parseInt(a.getOrDefault("event-bytes", "1024")),
         Integer.parseInt(a.getOrDefault("connections", "64")),
         Integer.parseInt(a.getOrDefault("outage", "300")),
@@ -67,7 +68,10 @@ public final class LoadTest {
         a.getOrDefault("database", ""),
         // Events/s in the dead-endpoint pair (x10 healthy deliveries): below capacity, so that what the
         // hung endpoint costs the healthy ones is measured rather than an overload the reference shares.
-        Integer.parseInt(a.getOrDefault("dead-rate", "300")));
+        Integer.parseInt(a.getOrDefault("dead-rate", "300")),
+        // Healthy sinks can answer late or fail a fraction of requests (503, retried by the gateway).
+        Long.parseLong(a.getOrDefault("sink-slow-ms", "0")),
+        Double.parseDouble(a.getOrDefault("sink-fail-rate", "0")));
     }
   }
 
@@ -115,7 +119,14 @@ public final class LoadTest {
         case "outage" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, options.outageS(), false)));
         case "restart" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, 0, true)));
         case "smoke" -> scenarios.put(name, scenario(new Scenario(name, 200, 2, 0, 0, false)));
-        default -> throw new IllegalArgumentException("unknown scenario " + name);
+        default -> {
+          // throughput-f<N>: closed loop at any fan-out (N subscriptions to the event type).
+          Matcher fanout = Pattern.compile("throughput-f([1-9][0-9]{0,2})").matcher(name.trim());
+          if (!fanout.matches()) {
+            throw new IllegalArgumentException("unknown scenario " + name);
+          }
+          scenarios.put(name, scenario(new Scenario(name, 0, Integer.parseInt(fanout.group(1)), 0, 0, false)));
+        }
       }
     }
     ratios();
@@ -183,6 +194,11 @@ public final class LoadTest {
         (i < s.fanout() ? sinks : dead).add(sink);
       }
       dead.forEach(d -> d.mode(Sink.Mode.DEAD, 0, 0));
+      if (options.sinkSlowMs() > 0) {
+        sinks.forEach(k -> k.mode(Sink.Mode.SLOW, options.sinkSlowMs(), 0));
+      } else if (options.sinkFailRate() > 0) {
+        sinks.forEach(k -> k.mode(Sink.Mode.FLAKY, 0, options.sinkFailRate()));
+      }
 
       if (options.warmupS() > 0) {
         Generator warm = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
