@@ -135,7 +135,7 @@ public final class Hookgate implements AutoCloseable {
       EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
-        d.autoDisable(), metrics);
+        d.autoDisable(), metrics, limits);
       EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
       Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, membership);
 

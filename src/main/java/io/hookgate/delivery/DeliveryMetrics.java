@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DeliveryMetrics {
   private final Map<ResultWriter.Decision, Counter> outcomes = new EnumMap<>(ResultWriter.Decision.class);
   private final Counter postponed;
+  private final Counter movesDropped;
   private final Counter ingested;
   private final Timer attemptLatency;
   private final AtomicLong due = new AtomicLong();
@@ -28,6 +29,9 @@ public final class DeliveryMetrics {
     postponed = Counter.builder("hookgate_deliveries_postponed")
       .description("Deliveries moved later without spending an attempt (breaker open, endpoint or node busy)")
       .register(registry);
+    movesDropped = Counter.builder("hookgate_delivery_moves_dropped")
+      .description("Postpone/hold/skip changes not queued because PostgreSQL was behind; the delivery's lease brings it back")
+      .register(registry);
     ingested = Counter.builder("hookgate_events_ingested")
       .description("Events accepted by POST /api/v1/events (duplicates excluded)")
       .register(registry);
@@ -38,7 +42,8 @@ public final class DeliveryMetrics {
       .maximumExpectedValue(Duration.ofSeconds(30))
       .register(registry);
     Gauge.builder("hookgate_deliveries_in_flight", limits, InFlightLimits::inFlight)
-      .description("Delivery attempts in flight on this node").register(registry);
+      .description("Delivery attempts in flight on this node, counting those whose result is not yet committed")
+      .register(registry);
     Gauge.builder("hookgate_deliveries_due", due, AtomicLong::get)
       .description("Deliveries due now and waiting in PostgreSQL (retries and expired leases)").register(registry);
   }
@@ -49,6 +54,10 @@ public final class DeliveryMetrics {
 
   void postponed() {
     postponed.increment();
+  }
+
+  void moveDropped() {
+    movesDropped.increment();
   }
 
   void attempt(long durationMs) {

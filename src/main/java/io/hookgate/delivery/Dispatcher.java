@@ -157,15 +157,18 @@ public final class Dispatcher extends VerticleBase {
         .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
       .onComplete(result -> {
         inFlight--;
-        services.limits().release(url);
+        // The endpoint's slot is free now; the node's goes when the result is committed (ResultWriter).
+        services.limits().releaseEndpoint(url);
         if (result.succeeded()) {
           finish(result.result());
         } else if (result.cause() instanceof EndpointFailed failed) {
           finish(failed.attempt);
         } else if (result.cause() instanceof OpenCircuitException) {
+          services.limits().releaseNode(1);
           writer.postpone(job.deliveryId(), breakerRetryTime(url));
         } else {
           LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+          services.limits().releaseNode(1);
           writer.postpone(job.deliveryId(), Instant.now().plusSeconds(5));
         }
         startWaiting(url);

@@ -7,6 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Bounds the attempts in flight on this node, in all and per endpoint, so one slow or dead endpoint
  * cannot take the capacity healthy ones need. Work beyond the bounds waits in PostgreSQL, not here.
+ * A node-wide slot is held until the attempt's result is committed, not just until the response: when
+ * PostgreSQL writes results slower than endpoints answer, new attempts wait instead of results piling
+ * up in memory.
  * The per-endpoint cap is the cluster's: this node holds its share by live member count.
  */
 public final class InFlightLimits {
@@ -46,11 +49,21 @@ public final class InFlightLimits {
   }
 
   public void release(String endpoint) {
+    releaseEndpoint(endpoint);
+    releaseNode(1);
+  }
+
+  /** The request to the endpoint is over; its node-wide slot may still be held (by its unwritten result). */
+  public void releaseEndpoint(String endpoint) {
     AtomicInteger count = perEndpoint.get(endpoint);
     if (count != null) {
       count.decrementAndGet();
     }
-    total.decrementAndGet();
+  }
+
+  /** {@code n} node-wide slots are free again: their attempts' results are committed. */
+  public void releaseNode(int n) {
+    total.addAndGet(-n);
   }
 
   public int inFlight() {

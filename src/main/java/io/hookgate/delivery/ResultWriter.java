@@ -37,6 +37,7 @@ import java.util.UUID;
 public final class ResultWriter {
   private static final Logger LOG = LoggerFactory.getLogger(ResultWriter.class);
   private static final int MAX_BATCH = 2000;
+  private static final int MAX_MOVED = 20_000;
   private static final long RETRY_WRITE_MS = 1000;
 
   /** What became of a delivery after an attempt. */
@@ -122,13 +123,15 @@ public final class ResultWriter {
   private final SubscriptionIndex index;
   private final HookgateConfig.AutoDisable autoDisable;
   private final DeliveryMetrics metrics;
+  private final InFlightLimits limits;
   private List<Recorded> recorded = new ArrayList<>();
   private List<Moved> moved = new ArrayList<>();
   private boolean writing;
   private boolean scheduled;
 
   public ResultWriter(Vertx vertx, Pool pool, SubscriptionIndex index, HookgateConfig.AutoDisable autoDisable,
-                      DeliveryMetrics metrics) {
+                      DeliveryMetrics metrics, InFlightLimits limits) {
+    this.limits = limits;
     this.vertx = vertx;
     this.pool = pool;
     this.index = index;
@@ -136,6 +139,10 @@ public final class ResultWriter {
     this.metrics = metrics;
   }
 
+  /**
+   * Queues an attempt's result. The attempt holds one of the node's in-flight slots, released once the
+   * result is committed: that is what bounds this queue.
+   */
   public synchronized void record(Attempt attempt, Decision decision, Instant nextAttemptAt) {
     recorded.add(new Recorded(attempt, decision, nextAttemptAt));
     metrics.outcome(decision);
@@ -144,20 +151,31 @@ public final class ResultWriter {
 
   /** Moves a delivery to a later time without spending an attempt (breaker open, node or endpoint busy). */
   public synchronized void postpone(UUID deliveryId, Instant at) {
-    moved.add(new Moved(deliveryId, "postpone", at, null));
     metrics.postponed();
-    kick();
+    move(new Moved(deliveryId, "postpone", at, null));
   }
 
   /** The subscription is paused: the delivery waits, held, until it is resumed. */
   public synchronized void hold(UUID deliveryId) {
-    moved.add(new Moved(deliveryId, "hold", null, null));
-    kick();
+    move(new Moved(deliveryId, "hold", null, null));
   }
 
   /** The delivery cannot be sent at all (subscription disabled or deleted); it is failed without an attempt. */
   public synchronized void skip(UUID deliveryId, String reason) {
-    moved.add(new Moved(deliveryId, "skip", null, reason));
+    move(new Moved(deliveryId, "skip", null, reason));
+  }
+
+  /**
+   * Past {@link #MAX_MOVED} waiting changes (PostgreSQL is behind), a change is dropped instead of
+   * queued: the delivery keeps its lease, and when the lease ends the scheduler claims it again and it
+   * is decided anew. Nothing is lost; memory stays bounded.
+   */
+  private void move(Moved change) {
+    if (moved.size() >= MAX_MOVED) {
+      metrics.moveDropped();
+      return;
+    }
+    moved.add(change);
     kick();
   }
 
@@ -180,6 +198,7 @@ public final class ResultWriter {
     moved = new ArrayList<>();
     writing = true;
     pool.withTransaction(conn -> write(conn, r, m))
+      .onSuccess(disabled -> limits.releaseNode(r.size()))
       .onSuccess(this::disabled)
       .onComplete(done -> {
         synchronized (this) {

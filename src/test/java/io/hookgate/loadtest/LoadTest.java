@@ -350,16 +350,25 @@ public final class LoadTest {
           / Math.max(1, reference.getLong("e2e_p99_ms"))) / 100.0));
     }
     JsonObject b = report.getJsonObject("baselines");
-    JsonObject f1 = report.getJsonObject("scenarios").getJsonObject("throughput-f1");
-    if (b == null || f1 == null) {
+    if (b == null) {
       return;
     }
+    // Every closed-loop scenario against the baselines: events/s for fan-out 1, deliveries/s (one outbound
+    // request each, as the forwarders make) for larger fan-outs.
     double bare = b.getJsonObject("bare_forwarder").getLong("requests_per_s");
     double naive = b.getJsonObject("naive_durable_forwarder").getLong("requests_per_s");
-    double ours = f1.getLong("events_delivered_per_s");
-    report.put("ratios", new JsonObject()
-      .put("f1_vs_naive_durable", Math.round(ours / naive * 100) / 100.0)
-      .put("f1_vs_bare", Math.round(ours / bare * 100) / 100.0));
+    JsonObject ratios = new JsonObject();
+    JsonObject scenarios = report.getJsonObject("scenarios");
+    for (String name : scenarios.fieldNames()) {
+      Matcher fanout = Pattern.compile("throughput-f([0-9]+)").matcher(name);
+      if (fanout.matches()) {
+        String prefix = "f" + fanout.group(1);
+        double ours = scenarios.getJsonObject(name).getLong("deliveries_per_s");
+        ratios.put(prefix + "_vs_naive_durable", Math.round(ours / naive * 100) / 100.0)
+          .put(prefix + "_vs_bare", Math.round(ours / bare * 100) / 100.0);
+      }
+    }
+    report.put("ratios", ratios);
   }
 
   private void chart(String name, List<JsonObject> timeline) throws IOException {
