@@ -148,7 +148,7 @@ public final class Hookgate implements AutoCloseable {
 
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
-        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership);
+        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       String apiDeployment = await(vertx.deployVerticle(() -> {
         ApiVerticle verticle = new ApiVerticle(shared);

@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * When PostgreSQL cannot take results as fast as endpoints answer, the node stops starting attempts
  * instead of queueing their results in memory (the load test's fan-out-10 run once filled a 512 MB
- * heap that way). The attempts table is locked here so no result can be committed.
+ * heap that way), and ingest stops handing deliveries to dispatchers that have no room. The attempts
+ * table is locked here so no result can be committed.
  */
 class BoundedMemoryTest {
 
@@ -37,6 +38,10 @@ class BoundedMemoryTest {
       receiver.awaitCount(5, 10_000);
       Thread.sleep(1500);
       assertThat(receiver.count()).as("attempts started while 5 results could not be written").isEqualTo(5);
+      // With no slot free, ingest stops handing deliveries to dispatchers: they wait in PostgreSQL, due
+      // and unleased, for the scheduler.
+      assertThat(gw.count("SELECT count(*) FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL"))
+        .isPositive();
 
       await(lock.query("ROLLBACK").execute());
       await(lock.close());

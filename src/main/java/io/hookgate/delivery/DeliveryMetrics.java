@@ -15,6 +15,7 @@ public final class DeliveryMetrics {
   private final Map<ResultWriter.Decision, Counter> outcomes = new EnumMap<>(ResultWriter.Decision.class);
   private final Counter postponed;
   private final Counter movesDropped;
+  private final Counter deferred;
   private final Counter ingested;
   private final Timer attemptLatency;
   private final AtomicLong due = new AtomicLong();
@@ -31,6 +32,9 @@ public final class DeliveryMetrics {
       .register(registry);
     movesDropped = Counter.builder("hookgate_delivery_moves_dropped")
       .description("Postpone/hold/skip changes not queued because PostgreSQL was behind; the delivery's lease brings it back")
+      .register(registry);
+    deferred = Counter.builder("hookgate_deliveries_deferred")
+      .description("Deliveries ingested while this node had no in-flight slot free: written due, for the scheduler")
       .register(registry);
     ingested = Counter.builder("hookgate_events_ingested")
       .description("Events accepted by POST /api/v1/events (duplicates excluded)")
@@ -54,6 +58,10 @@ public final class DeliveryMetrics {
 
   void postponed() {
     postponed.increment();
+  }
+
+  public void deferred(int deliveries) {
+    deferred.increment(deliveries);
   }
 
   void moveDropped() {

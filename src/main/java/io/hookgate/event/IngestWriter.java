@@ -4,6 +4,7 @@ import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import io.hookgate.delivery.DeliveryJob;
 import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -79,10 +80,13 @@ public final class IngestWriter {
   private final long leaseMs;
   private final int maxRowsPerWrite;
   private final DeliveryMetrics metrics;
+  private final InFlightLimits limits;
   private final List<Request> queue = new ArrayList<>();
   private boolean writing;
 
-  public IngestWriter(Vertx vertx, Pool pool, String nodeId, long leaseMs, int maxRowsPerWrite, DeliveryMetrics metrics) {
+  public IngestWriter(Vertx vertx, Pool pool, String nodeId, long leaseMs, int maxRowsPerWrite, DeliveryMetrics metrics,
+                      InFlightLimits limits) {
+    this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
@@ -145,7 +149,11 @@ public final class IngestWriter {
         }
       }
     }
-    return pool.preparedQuery(INSERT).execute(arguments(unique))
+    // Overload: with no in-flight slot free on this node, handing these deliveries to a dispatcher would
+    // only park them in memory and then postpone them one UPDATE at a time. They are written due now
+    // and unleased instead, and the scheduler claims them as slots free up (on any node).
+    boolean dispatch = limits.available() > 0;
+    return pool.preparedQuery(INSERT).execute(arguments(unique, dispatch))
       .compose(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -159,7 +167,11 @@ public final class IngestWriter {
         }
         return originals(duplicates).map(originals -> {
           metrics.ingested(written.size());
-          dispatch(written);
+          if (dispatch) {
+            dispatch(written);
+          } else {
+            metrics.deferred(written.stream().mapToInt(item -> item.deliveries().size()).sum());
+          }
           Map<String, Integer> counts = new HashMap<>(originals);
           Set<Item> firsts = Collections.newSetFromMap(new IdentityHashMap<>());
           for (Item item : written) {
@@ -196,7 +208,7 @@ public final class IngestWriter {
     });
   }
 
-  private Tuple arguments(List<Item> items) {
+  private Tuple arguments(List<Item> items, boolean leased) {
     int n = items.size();
     String[] id = new String[n], type = new String[n], merchant = new String[n], apps = new String[n], body = new String[n];
     java.time.OffsetDateTime[] occurred = new java.time.OffsetDateTime[n];
@@ -230,7 +242,7 @@ public final class IngestWriter {
       .addArrayOfUUID(dId.toArray(UUID[]::new)).addArrayOfString(dEvent.toArray(String[]::new))
       .addArrayOfUUID(dSub.toArray(UUID[]::new)).addArrayOfUUID(dApp.toArray(UUID[]::new))
       .addArrayOfString(dType.toArray(String[]::new)).addArrayOfString(dStatus.toArray(String[]::new))
-      .addString(nodeId).addLong(leaseMs).addArrayOfString(dReason.toArray(String[]::new));
+      .addString(leased ? nodeId : null).addLong(leased ? leaseMs : 0).addArrayOfString(dReason.toArray(String[]::new));
   }
 
   /** The fast path: deliveries go to a dispatcher now; if this node dies first, their lease expires. */

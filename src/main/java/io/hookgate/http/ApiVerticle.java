@@ -18,6 +18,7 @@ import io.hookgate.delivery.Sender;
 import io.hookgate.delivery.StatsRoutes;
 import io.hookgate.delivery.TestingRoutes;
 import io.hookgate.delivery.EndpointResolver;
+import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.event.EventCatalog;
 import io.hookgate.event.EventRoutes;
 import io.hookgate.event.EventTypeRoutes;
@@ -56,7 +57,8 @@ public final class ApiVerticle extends VerticleBase {
   /** What all API verticles of a node share. */
   public record Shared(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
                        PartnerRateLimiter rateLimiter, SecretBox secrets, SubscriptionIndex index, EventCatalog catalog,
-                       EndpointResolver resolver, DeliveryMetrics metrics, Membership membership) {
+                       EndpointResolver resolver, DeliveryMetrics metrics, Membership membership,
+                       InFlightLimits limits) {
   }
 
   private final Shared shared;
@@ -107,7 +109,7 @@ public final class ApiVerticle extends VerticleBase {
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
     IngestWriter ingest = new IngestWriter(vertx, pool, shared.nodeId(), config.delivery().lease().toMillis(), 20_000,
-      shared.metrics());
+      shared.metrics(), shared.limits());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
     Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
