@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Hookgate load test: builds the project, then runs the gateway (own JVM, -Xmx512m, embedded
 # PostgreSQL with fsync on), verifying sinks, a generator and the two baselines on loopback.
-#   loadtest/run.sh                                  # every scenario, 60 s each, 10 s warm-up
+#   loadtest/run.sh                                  # every scenario, 60 s each, 60 s warm-up
 #   loadtest/run.sh --scenarios=throughput-f1 --duration=20
 # Options: --scenarios=baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart
-#          --duration=S --warmup=S --event-bytes=N --connections=N --outage=S --batch=N --out=DIR
-#          --database=HOST:PORT (an external PostgreSQL instead of the embedded one)
+#          (throughput-f<N> for any fan-out) --duration=S --warmup=S --event-bytes=N --connections=N
+#          --outage=S --batch=N --dead-rate=N --sink-slow-ms=N --sink-fail-rate=F --out=DIR
+#          --database=HOST:PORT (an external PostgreSQL instead of the embedded one) --gateway-jvm="..."
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
