@@ -163,13 +163,14 @@ public final class Dispatcher extends VerticleBase {
           finish(result.result());
         } else if (result.cause() instanceof EndpointFailed failed) {
           finish(failed.attempt);
-        } else if (result.cause() instanceof OpenCircuitException) {
-          services.limits().releaseNode(1);
-          writer.postpone(job.deliveryId(), breakerRetryTime(url));
         } else {
-          LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+          // No attempt to record: the node's slot is free now too.
           services.limits().releaseNode(1);
-          writer.postpone(job.deliveryId(), Instant.now().plusSeconds(5));
+          if (!(result.cause() instanceof OpenCircuitException)) {
+            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+          }
+          writer.postpone(job.deliveryId(), result.cause() instanceof OpenCircuitException
+            ? breakerRetryTime(url) : Instant.now().plusSeconds(5));
         }
         startWaiting(url);
       });

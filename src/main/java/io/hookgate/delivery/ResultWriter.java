@@ -198,8 +198,10 @@ public final class ResultWriter {
     moved = new ArrayList<>();
     writing = true;
     pool.withTransaction(conn -> write(conn, r, m))
-      .onSuccess(disabled -> limits.releaseNode(r.size()))
-      .onSuccess(this::disabled)
+      .onSuccess(disabled -> {
+        limits.releaseNode(r.size());
+        disabled(disabled);
+      })
       .onComplete(done -> {
         synchronized (this) {
           writing = false;

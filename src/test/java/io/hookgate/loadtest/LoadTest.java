@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class LoadTest {
   private static final String ADMIN_KEY = "loadtest-admin-key-0123456789";
+  /** throughput-f&lt;N&gt;: the closed-loop scenario at fan-out N. */
+  private static final Pattern THROUGHPUT = Pattern.compile("throughput-f([1-9][0-9]{0,2})");
 
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
@@ -121,7 +123,7 @@ public final class LoadTest {
         case "smoke" -> scenarios.put(name, scenario(new Scenario(name, 200, 2, 0, 0, false)));
         default -> {
           // throughput-f<N>: closed loop at any fan-out (N subscriptions to the event type).
-          Matcher fanout = Pattern.compile("throughput-f([1-9][0-9]{0,2})").matcher(name.trim());
+          Matcher fanout = THROUGHPUT.matcher(name.trim());
           if (!fanout.matches()) {
             throw new IllegalArgumentException("unknown scenario " + name);
           }
@@ -363,7 +365,7 @@ public final class LoadTest {
     JsonObject ratios = new JsonObject();
     JsonObject scenarios = report.getJsonObject("scenarios");
     for (String name : scenarios.fieldNames()) {
-      Matcher fanout = Pattern.compile("throughput-f([0-9]+)").matcher(name);
+      Matcher fanout = THROUGHPUT.matcher(name);
       if (fanout.matches()) {
         String prefix = "f" + fanout.group(1);
         double ours = scenarios.getJsonObject(name).getLong("deliveries_per_s");
