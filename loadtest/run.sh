@@ -4,7 +4,7 @@
 #   loadtest/run.sh                                  # every scenario, 60 s each, 60 s warm-up
 #   loadtest/run.sh --scenarios=throughput-f1 --duration=20
 # Options: --scenarios=baselines,throughput-f1,throughput-f10,latency-2000,dead-endpoint,outage,restart
-#          (throughput-f<N> for any fan-out) --duration=S --warmup=S --event-bytes=N --connections=N
+#          (throughput-f<N> for any fan-out, latency-<R> for any rate) --duration=S --warmup=S --event-bytes=N --connections=N
 #          --outage=S --batch=N --dead-rate=N --sink-slow-ms=N --sink-fail-rate=F --out=DIR
 #          --database=HOST:PORT (an external PostgreSQL instead of the embedded one) --gateway-jvm="..."
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.

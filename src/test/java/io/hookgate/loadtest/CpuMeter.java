@@ -15,29 +15,45 @@ import java.util.stream.Stream;
 final class CpuMeter {
   private static final double TICKS_PER_SECOND = 100.0;
   private final long gatewayPid;
+  private static final String[] ROLES = {"gateway", "postgres", "harness", "machine", "steal"};
   private final long[] start;
   private final long startNanos = System.nanoTime();
+  private long[] last;
+  private long lastNanos = startNanos;
 
   CpuMeter(long gatewayPid) {
     this.gatewayPid = gatewayPid;
     this.start = sample();
+    this.last = start;
+  }
+
+  /** Cores busy per role since the previous call (or construction): one point of the timeline. */
+  JsonObject interval() {
+    long[] now = sample();
+    long nanos = System.nanoTime();
+    JsonObject cores = cores(last, now, (nanos - lastNanos) / 1e9);
+    last = now;
+    lastNanos = nanos;
+    return cores;
+  }
+
+  private static JsonObject cores(long[] from, long[] to, double seconds) {
+    JsonObject cores = new JsonObject();
+    for (int i = 0; i < ROLES.length; i++) {
+      cores.put(ROLES[i], Math.round((to[i] - from[i]) / TICKS_PER_SECOND / seconds * 100) / 100.0);
+    }
+    return cores;
   }
 
   /** Core-seconds per role since construction, and the CPU cost per delivered event. */
   JsonObject report(long deliveries) {
     long[] end = sample();
     double seconds = (System.nanoTime() - startNanos) / 1e9;
-    String[] roles = {"gateway", "postgres", "harness", "machine", "steal"};
-    JsonObject cores = new JsonObject();
     JsonObject perDelivery = new JsonObject();
-    for (int i = 0; i < roles.length; i++) {
-      double coreSeconds = (end[i] - start[i]) / TICKS_PER_SECOND;
-      cores.put(roles[i], Math.round(coreSeconds / seconds * 100) / 100.0);
-      if (deliveries > 0) {
-        perDelivery.put(roles[i], Math.round(coreSeconds * 1e6 / deliveries));
-      }
+    for (int i = 0; i < ROLES.length && deliveries > 0; i++) {
+      perDelivery.put(ROLES[i], Math.round((end[i] - start[i]) / TICKS_PER_SECOND * 1e6 / deliveries));
     }
-    return new JsonObject().put("cores_busy", cores).put("cpu_us_per_delivery", perDelivery);
+    return new JsonObject().put("cores_busy", cores(start, end, seconds)).put("cpu_us_per_delivery", perDelivery);
   }
 
   private long[] sample() {
@@ -46,11 +62,20 @@ final class CpuMeter {
       machine[1]};
   }
 
+  /**
+   * Every live PostgreSQL process, plus what the postmaster has collected from children that exited (an
+   * autovacuum worker or a backend that ends mid-window would otherwise take its CPU time with it).
+   */
   private static long postgresTicks() {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
         .filter(p -> "postgres".equals(read(p.resolve("comm")).trim()))
-        .mapToLong(p -> processTicks(Long.parseLong(p.getFileName().toString())))
+        .mapToLong(p -> {
+          String[] fields = statFields(Long.parseLong(p.getFileName().toString()));
+          long own = fields.length > 14 ? Long.parseLong(fields[11]) + Long.parseLong(fields[12]) : 0;
+          boolean postmaster = fields.length > 14 && !"postgres".equals(read(Path.of("/proc", fields[1], "comm")).trim());
+          return own + (postmaster ? Long.parseLong(fields[13]) + Long.parseLong(fields[14]) : 0);
+        })
         .sum();
     } catch (IOException e) {
       return 0;
@@ -59,12 +84,14 @@ final class CpuMeter {
 
   /** utime + stime of a process, from /proc/PID/stat (fields 14 and 15, after the command in parentheses). */
   private static long processTicks(long pid) {
+    String[] fields = statFields(pid);
+    return fields.length > 12 ? Long.parseLong(fields[11]) + Long.parseLong(fields[12]) : 0;
+  }
+
+  /** /proc/PID/stat from field 3 on (index 1 is the parent's pid, 11-14 utime, stime, cutime, cstime). */
+  private static String[] statFields(long pid) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
-    if (stat.isEmpty()) {
-      return 0;
-    }
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return stat.isEmpty() ? new String[0] : stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   /**

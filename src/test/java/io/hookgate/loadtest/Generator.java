@@ -64,7 +64,8 @@ final class Generator {
     long startMs = System.currentTimeMillis();
     long[] issued = {0};
     long timer = vertx.setPeriodic(1, id -> {
-      long due = (System.nanoTime() - start) * rate / 1_000_000_000L / batch;
+      // Request k is due at k / rate (the first at once): its latency counts from that instant.
+      long due = (System.nanoTime() - start) * rate / 1_000_000_000L / batch + 1;
       while (issued[0] < due && running) {
         long intended = startMs + issued[0] * batch * 1000L / rate;
         issued[0]++;
