@@ -7,6 +7,7 @@
 #          (throughput-f<N> for any fan-out, latency-<R> for any rate) --duration=S --warmup=S --event-bytes=N --connections=N
 #          --outage=S --batch=N --dead-rate=N --sink-slow-ms=N --sink-fail-rate=F --out=DIR
 #          --database=HOST:PORT (an external PostgreSQL instead of the embedded one) --gateway-jvm="..."
+#          --gateway-config=delivery.max-in-flight=8000,... (gateway settings over conf/hookgate.yaml)
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -159,7 +159,7 @@ public record HookgateConfig(
           "must be a CIDR such as 127.0.0.0/8 or fd00::/8 (got \"" + networks.get(i) + "\")");
       }
     }
-    int maxInFlight = d.integer("max-in-flight", 2000, 1, 1_000_000);
+    int maxInFlight = d.integer("max-in-flight", 8000, 1, 1_000_000);
     Duration lease = d.duration("lease", Duration.ofSeconds(60));
     int requestTimeout = d.integer("request-timeout-ms", 15_000, 100, 600_000);
     if (lease.toMillis() < 2L * requestTimeout) {

@@ -49,7 +49,7 @@ public final class LoadTest {
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
                  Path out, List<String> gatewayJvm, int batch, String database, int deadRate,
-                 long sinkSlowMs, double sinkFailRate) {
+                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -75,7 +75,22 @@ public final class LoadTest {
         Integer.parseInt(a.getOrDefault("dead-rate", "300")),
         // Healthy sinks can answer late or fail a fraction of requests (503, retried by the gateway).
         Long.parseLong(a.getOrDefault("sink-slow-ms", "0")),
-        Double.parseDouble(a.getOrDefault("sink-fail-rate", "0")));
+        Double.parseDouble(a.getOrDefault("sink-fail-rate", "0")),
+        // Gateway settings over conf/hookgate.yaml: --gateway-config=delivery.max-in-flight=8000,http.instances=1
+        settings(a.getOrDefault("gateway-config", "")));
+    }
+
+    private static Map<String, String> settings(String list) {
+      Map<String, String> settings = new LinkedHashMap<>();
+      for (String setting : list.split(",")) {
+        if (!setting.isBlank()) {
+          if (!setting.contains("=")) {
+            throw new IllegalArgumentException("--gateway-config takes key.path=value pairs, got " + setting);
+          }
+          settings.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+        }
+      }
+      return settings;
     }
   }
 
@@ -431,6 +446,18 @@ public final class LoadTest {
     tree.getJsonObject("api").put("partner-rate-limit-per-second", 100_000).put("partner-rate-limit-burst", 100_000);
     tree.getJsonObject("delivery").put("allowed-private-networks", new JsonArray().add("127.0.0.0/8"))
       .put("max-in-flight-per-endpoint", 256);
+    options.gatewayConfig().forEach((path, value) -> {
+      String[] keys = path.split("\\.");
+      JsonObject parent = tree;
+      for (int i = 0; i < keys.length - 1; i++) {
+        parent = parent.getJsonObject(keys[i]);
+        if (parent == null) {
+          throw new IllegalArgumentException("--gateway-config: no section " + keys[i] + " in " + path);
+        }
+      }
+      parent.put(keys[keys.length - 1], value.matches("-?[0-9]+") ? (Object) Long.parseLong(value)
+        : value.equals("true") || value.equals("false") ? (Object) Boolean.parseBoolean(value) : value);
+    });
     if (!options.database().isEmpty()) {
       // An external server (e.g. one started with pg_stat_statements to see where PostgreSQL's time goes).
       String[] hostPort = options.database().split(":");
