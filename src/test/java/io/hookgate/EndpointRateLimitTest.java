@@ -41,7 +41,8 @@ class EndpointRateLimitTest {
     assertThat(limits.tryAcquire("e")).isTrue();
     assertThat(limits.tryAcquire("e")).isTrue();
     assertThat(limits.tryAcquire("e")).isFalse();
-    limits.release("e");
+    limits.releaseEndpoint("e");
+    limits.releaseNode(1);
     assertThat(limits.tryAcquire("e")).isTrue();
   }
 

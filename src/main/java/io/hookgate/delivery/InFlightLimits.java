@@ -48,11 +48,6 @@ public final class InFlightLimits {
     return true;
   }
 
-  public void release(String endpoint) {
-    releaseEndpoint(endpoint);
-    releaseNode(1);
-  }
-
   /** The request to the endpoint is over; its node-wide slot may still be held (by its unwritten result). */
   public void releaseEndpoint(String endpoint) {
     AtomicInteger count = perEndpoint.get(endpoint);

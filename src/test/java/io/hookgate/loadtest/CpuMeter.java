@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  */
 final class CpuMeter {
   private static final double TICKS_PER_SECOND = 100.0;
-  private final long gatewayPid;
   private static final String[] ROLES = {"gateway", "postgres", "harness", "machine", "steal"};
+  private final long gatewayPid;
   private final long[] start;
   private final long startNanos = System.nanoTime();
   private long[] last;
@@ -72,9 +72,8 @@ final class CpuMeter {
         .filter(p -> "postgres".equals(read(p.resolve("comm")).trim()))
         .mapToLong(p -> {
           String[] fields = statFields(Long.parseLong(p.getFileName().toString()));
-          long own = fields.length > 14 ? Long.parseLong(fields[11]) + Long.parseLong(fields[12]) : 0;
-          boolean postmaster = fields.length > 14 && !"postgres".equals(read(Path.of("/proc", fields[1], "comm")).trim());
-          return own + (postmaster ? Long.parseLong(fields[13]) + Long.parseLong(fields[14]) : 0);
+          boolean postmaster = fields.length > 1 && !"postgres".equals(read(Path.of("/proc", fields[1], "comm")).trim());
+          return ticks(fields, 11) + (postmaster ? ticks(fields, 13) : 0);
         })
         .sum();
     } catch (IOException e) {
@@ -84,8 +83,12 @@ final class CpuMeter {
 
   /** utime + stime of a process, from /proc/PID/stat (fields 14 and 15, after the command in parentheses). */
   private static long processTicks(long pid) {
-    String[] fields = statFields(pid);
-    return fields.length > 12 ? Long.parseLong(fields[11]) + Long.parseLong(fields[12]) : 0;
+    return ticks(statFields(pid), 11);
+  }
+
+  /** Two adjacent tick fields summed: utime + stime at 11, cutime + cstime (exited children) at 13. */
+  private static long ticks(String[] fields, int at) {
+    return fields.length > at + 1 ? Long.parseLong(fields[at]) + Long.parseLong(fields[at + 1]) : 0;
   }
 
   /** /proc/PID/stat from field 3 on (index 1 is the parent's pid, 11-14 utime, stime, cutime, cstime). */
