@@ -16,6 +16,7 @@ import io.hookgate.delivery.Dispatcher;
 import io.hookgate.delivery.EndpointBreakers;
 import io.hookgate.delivery.EndpointRateLimits;
 import io.hookgate.delivery.EndpointResolver;
+import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.delivery.ResultWriter;
 import io.hookgate.delivery.Scheduler;
@@ -74,7 +75,7 @@ public final class Hookgate implements AutoCloseable {
 
   /** The node's shared parts, built once and handed to its verticles. */
   private record Parts(String nodeId, Pool nodePool, SubscriptionIndex index, EndpointBreakers breakers,
-                       ResultWriter writer, Membership membership) {
+                       ResultWriter writer, FanoutLedger ledger, Membership membership) {
   }
 
   private final HookgateConfig config;
@@ -131,24 +132,25 @@ public final class Hookgate implements AutoCloseable {
       EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
       Membership membership = new Membership(nodeId, clusterManager, List.of(limits::members, rates::members));
       membership.start(vertx);
-      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
+      FanoutLedger ledger = new FanoutLedger(nodeId, d.lease().toMillis());
+      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits, ledger);
       EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
-        d.autoDisable(), metrics, limits);
+        d.autoDisable(), metrics, limits, ledger);
       EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
-      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, membership);
+      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, ledger, membership);
 
       int instances = config.http().effectiveInstances();
       Dispatcher.Services services = new Dispatcher.Services(d, index, breakers, limits, rates, writer, resolver, metrics,
         config.cluster().drainTimeout().toMillis());
       String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)));
-      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, nodeId)));
+      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger)));
 
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
-        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits);
+        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits, ledger);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       String apiDeployment = await(vertx.deployVerticle(() -> {
         ApiVerticle verticle = new ApiVerticle(shared);
@@ -301,8 +303,12 @@ public final class Hookgate implements AutoCloseable {
         if (released > 0) {
           LOG.info("Released {} unfinished deliveries for the other nodes", released);
         }
+        // Deliveries sent from ingest whose rows were not written (their jobs are on other members, or were
+        // never attempted) get them now, due, instead of a lease from now.
+        await(parts.ledger().close(parts.nodePool()));
       } catch (RuntimeException e) {
-        LOG.warn("Graceful shutdown was cut short ({}); unfinished leases will expire instead", e.getMessage());
+        LOG.warn("Graceful shutdown was cut short ({}); unfinished leases will expire instead, and the other nodes"
+          + " write this node's unwritten deliveries a lease from now", e.getMessage());
       } finally {
         await(vertx.close());
       }

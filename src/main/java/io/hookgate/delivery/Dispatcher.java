@@ -84,7 +84,7 @@ public final class Dispatcher extends VerticleBase {
     long deadline = System.currentTimeMillis() + services.drainTimeoutMs();
     return consumer.unregister().compose(v -> {
       // Jobs still waiting for a slot go back to PostgreSQL, due now, for whichever node is left.
-      waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job().deliveryId(), Instant.now())));
+      waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), Instant.now())));
       waiting.clear();
       waitingCount = 0;
       return drained(deadline);
@@ -117,16 +117,16 @@ public final class Dispatcher extends VerticleBase {
   private void attempt(DeliveryJob job, SubscriptionIndex.Target target) {
     ResultWriter writer = services.writer();
     if (target == null) {
-      writer.skip(job.deliveryId(), "subscription_deleted");
+      writer.skip(job, "subscription_deleted");
       return;
     }
     switch (target.status()) {
       case PAUSED -> {
-        writer.hold(job.deliveryId());
+        writer.hold(job);
         return;
       }
       case DISABLED -> {
-        writer.skip(job.deliveryId(), "subscription_disabled");
+        writer.skip(job, "subscription_disabled");
         return;
       }
       default -> {
@@ -134,12 +134,12 @@ public final class Dispatcher extends VerticleBase {
     }
     String url = target.url();
     if (services.breakers().state(url) == CircuitBreakerState.OPEN) {
-      writer.postpone(job.deliveryId(), breakerRetryTime(url));
+      writer.postpone(job, breakerRetryTime(url));
       return;
     }
     long rateDelay = services.rates().delayMs(url);
     if (rateDelay > 0) {
-      writer.postpone(job.deliveryId(), Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
+      writer.postpone(job, Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
       return;
     }
     if (!services.limits().tryAcquire(url)) {
@@ -169,7 +169,7 @@ public final class Dispatcher extends VerticleBase {
           if (!(result.cause() instanceof OpenCircuitException)) {
             LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
           }
-          writer.postpone(job.deliveryId(), result.cause() instanceof OpenCircuitException
+          writer.postpone(job, result.cause() instanceof OpenCircuitException
             ? breakerRetryTime(url) : Instant.now().plusSeconds(5));
         }
         startWaiting(url);
@@ -184,7 +184,7 @@ public final class Dispatcher extends VerticleBase {
    */
   private void wait(DeliveryJob job, SubscriptionIndex.Target target, String url) {
     if (waitingCount >= maxWaiting) {
-      services.writer().postpone(job.deliveryId(), Instant.now().plusMillis(500 + ThreadLocalRandom.current().nextLong(500)));
+      services.writer().postpone(job, Instant.now().plusMillis(500 + ThreadLocalRandom.current().nextLong(500)));
       return;
     }
     waiting.computeIfAbsent(url, k -> new ArrayDeque<>()).add(new Waiting(job, target, System.currentTimeMillis()));
@@ -204,9 +204,9 @@ public final class Dispatcher extends VerticleBase {
       queue.poll();
       waitingCount--;
       if (open) {
-        services.writer().postpone(next.job().deliveryId(), breakerRetryTime(url));
+        services.writer().postpone(next.job(), breakerRetryTime(url));
       } else if (stale) {
-        services.writer().postpone(next.job().deliveryId(), Instant.now());
+        services.writer().postpone(next.job(), Instant.now());
       } else {
         start(next.job(), next.target(), url);
       }

@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +45,20 @@ public final class ResultWriter {
   public enum Decision { SUCCESS, RETRY, EXHAUSTED, GONE }
 
   private record Recorded(Attempt attempt, Decision decision, Instant nextAttemptAt) {
+    String status() {
+      return switch (decision) {
+        case SUCCESS -> "success";
+        case RETRY -> "retrying";
+        case EXHAUSTED, GONE -> "failed";
+      };
+    }
   }
 
   /** A change that spends no attempt: postpone, hold (paused) or skip (disabled / deleted). */
-  private record Moved(UUID deliveryId, String kind, Instant at, String reason) {
+  private record Moved(DeliveryJob job, String kind, Instant at, String reason) {
+    UUID deliveryId() {
+      return job.deliveryId();
+    }
   }
 
   private static final String INSERT_ATTEMPTS = """
@@ -70,6 +81,25 @@ public final class ResultWriter {
       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
            AS u(id, attempt, status, next_at, code, reason)
      WHERE d.id = u.id AND d.attempts = u.attempt - 1 AND d.status NOT IN ('success', 'failed', 'held')""";
+  // The first row of a delivery that went out straight from ingest (DeliveryJob.Unrecorded), with its first
+  // attempt's outcome or its postponement, hold or skip. A row is already there only if the ledger wrote it
+  // because this took a lease to arrive; it is then advanced as ADVANCE or MOVE would. A subscription deleted
+  // meanwhile took its deliveries with it: no row is made for it.
+  private static final String FIRST = """
+    INSERT INTO deliveries AS d (id, event_id, subscription_id, application_id, event_type, status, attempts,
+                                 next_attempt_at, last_status_code, last_failure_reason, created_at, completed_at)
+    SELECT u.id, u.event_id, u.subscription_id, u.application_id, u.event_type, u.status, u.attempts, u.next_at, u.code,
+           u.reason, u.created_at, CASE WHEN u.status IN ('success', 'failed') THEN now() END
+      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::timestamptz[],
+                  $9::int[], $10::text[], $11::timestamptz[])
+           AS u(id, event_id, subscription_id, application_id, event_type, status, attempts, next_at, code, reason,
+                created_at)
+     WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = u.subscription_id)
+    ON CONFLICT (id) DO UPDATE
+       SET status = excluded.status, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+           last_status_code = excluded.last_status_code, last_failure_reason = excluded.last_failure_reason,
+           lease_owner = NULL, updated_at = now(), completed_at = excluded.completed_at
+     WHERE d.attempts = 0 AND d.status NOT IN ('success', 'failed', 'held')""";
   private static final String MOVE = """
     UPDATE deliveries d
        SET status = CASE u.kind WHEN 'hold' THEN 'held' WHEN 'skip' THEN 'failed' ELSE d.status END,
@@ -124,14 +154,16 @@ public final class ResultWriter {
   private final HookgateConfig.AutoDisable autoDisable;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
+  private final FanoutLedger ledger;
   private List<Recorded> recorded = new ArrayList<>();
   private List<Moved> moved = new ArrayList<>();
   private boolean writing;
   private boolean scheduled;
 
   public ResultWriter(Vertx vertx, Pool pool, SubscriptionIndex index, HookgateConfig.AutoDisable autoDisable,
-                      DeliveryMetrics metrics, InFlightLimits limits) {
+                      DeliveryMetrics metrics, InFlightLimits limits, FanoutLedger ledger) {
     this.limits = limits;
+    this.ledger = ledger;
     this.vertx = vertx;
     this.pool = pool;
     this.index = index;
@@ -150,25 +182,26 @@ public final class ResultWriter {
   }
 
   /** Moves a delivery to a later time without spending an attempt (breaker open, node or endpoint busy). */
-  public synchronized void postpone(UUID deliveryId, Instant at) {
+  public synchronized void postpone(DeliveryJob job, Instant at) {
     metrics.postponed();
-    move(new Moved(deliveryId, "postpone", at, null));
+    move(new Moved(job, "postpone", at, null));
   }
 
   /** The subscription is paused: the delivery waits, held, until it is resumed. */
-  public synchronized void hold(UUID deliveryId) {
-    move(new Moved(deliveryId, "hold", null, null));
+  public synchronized void hold(DeliveryJob job) {
+    move(new Moved(job, "hold", null, null));
   }
 
   /** The delivery cannot be sent at all (subscription disabled or deleted); it is failed without an attempt. */
-  public synchronized void skip(UUID deliveryId, String reason) {
-    move(new Moved(deliveryId, "skip", null, reason));
+  public synchronized void skip(DeliveryJob job, String reason) {
+    move(new Moved(job, "skip", null, reason));
   }
 
   /**
    * Past {@link #MAX_MOVED} waiting changes (PostgreSQL is behind), a change is dropped instead of
    * queued: the delivery keeps its lease, and when the lease ends the scheduler claims it again and it
-   * is decided anew. Nothing is lost; memory stays bounded.
+   * is decided anew (one without a row yet stays in the {@link FanoutLedger}, which writes its row when a
+   * lease has passed). Nothing is lost; memory stays bounded.
    */
   private void move(Moved change) {
     if (moved.size() >= MAX_MOVED) {
@@ -200,6 +233,7 @@ public final class ResultWriter {
     pool.withTransaction(conn -> write(conn, r, m))
       .onSuccess(disabled -> {
         limits.releaseNode(r.size());
+        firstRowsWritten(r, m);
         disabled(disabled);
       })
       .onComplete(done -> {
@@ -221,13 +255,22 @@ public final class ResultWriter {
   private Future<List<UUID>> write(SqlConnection conn, List<Recorded> r, List<Moved> m) {
     List<Recorded> byId = new ArrayList<>(r);
     byId.sort(Comparator.comparing(x -> x.attempt().job().deliveryId()));
-    List<Moved> movedById = new ArrayList<>(m);
-    movedById.sort(Comparator.comparing(Moved::deliveryId));
+    List<Recorded> advanced = byId.stream().filter(x -> x.attempt().job().unrecorded() == null).toList();
+    List<Moved> movedById = m.stream().filter(x -> x.job().unrecorded() == null)
+      .sorted(Comparator.comparing(Moved::deliveryId)).toList();
+    Tuple first = firstRows(byId, m);
     Future<?> chain = Future.succeededFuture();
     if (!byId.isEmpty()) {
+      chain = chain.compose(v -> conn.preparedQuery(INSERT_ATTEMPTS).execute(attemptRows(byId)));
+    }
+    if (first != null) {
+      chain = chain.compose(v -> conn.preparedQuery(FIRST).execute(first));
+    }
+    if (!advanced.isEmpty()) {
+      chain = chain.compose(v -> conn.preparedQuery(ADVANCE).execute(advanceRows(advanced)));
+    }
+    if (!byId.isEmpty()) {
       chain = chain
-        .compose(v -> conn.preparedQuery(INSERT_ATTEMPTS).execute(attemptRows(byId)))
-        .compose(v -> conn.preparedQuery(ADVANCE).execute(advanceRows(byId)))
         .compose(v -> conn.preparedQuery(STATS).execute(statsRows(byId)))
         .compose(v -> conn.preparedQuery(HEALTH).execute(healthRows(byId)));
     }
@@ -301,11 +344,7 @@ public final class ResultWriter {
       attempt[i] = r.attempt().number();
       code[i] = r.attempt().status();
       reason[i] = r.attempt().failureReason();
-      status[i] = switch (r.decision()) {
-        case SUCCESS -> "success";
-        case RETRY -> "retrying";
-        case EXHAUSTED, GONE -> "failed";
-      };
+      status[i] = r.status();
       next[i] = r.decision() == Decision.RETRY ? OffsetDateTime.ofInstant(r.nextAttemptAt(), ZoneOffset.UTC) : now;
     }
     return Tuple.tuple().addArrayOfUUID(id).addArrayOfInteger(attempt).addArrayOfString(status)
@@ -398,6 +437,76 @@ public final class ResultWriter {
     }
     return Tuple.tuple().addArrayOfUUID(id).addArrayOfOffsetDateTime(success).addArrayOfOffsetDateTime(failure)
       .addArrayOfString(reason).addArrayOfBoolean(succeeded).addArrayOfBoolean(lastOk).addArrayOfInteger(exhausted);
+  }
+
+  /**
+   * The rows of deliveries that have none yet (attempted or moved straight from ingest), in id order, or
+   * null when there are none.
+   */
+  private static Tuple firstRows(List<Recorded> recorded, List<Moved> moved) {
+    record Row(DeliveryJob job, String status, int attempts, Instant next, Integer code, String reason) {
+    }
+    Instant now = Instant.now();
+    // One row per delivery, even if it was somehow queued twice: PostgreSQL refuses to upsert a row twice in
+    // one statement, and the transaction would fail again on every retry.
+    Map<UUID, Row> rows = new TreeMap<>();
+    for (Recorded x : recorded) {
+      DeliveryJob job = x.attempt().job();
+      if (job.unrecorded() != null) {
+        rows.put(job.deliveryId(), new Row(job, x.status(), x.attempt().number(),
+          x.decision() == Decision.RETRY ? x.nextAttemptAt() : now, x.attempt().status(), x.attempt().failureReason()));
+      }
+    }
+    for (Moved x : moved) {
+      if (x.job().unrecorded() != null) {
+        rows.put(x.deliveryId(), switch (x.kind()) {
+          case "hold" -> new Row(x.job(), "held", 0, now, null, null);
+          case "skip" -> new Row(x.job(), "failed", 0, now, null, x.reason());
+          default -> new Row(x.job(), "pending", 0, x.at(), null, null);
+        });
+      }
+    }
+    if (rows.isEmpty()) {
+      return null;
+    }
+    int n = rows.size();
+    UUID[] id = new UUID[n], subscription = new UUID[n], application = new UUID[n];
+    String[] event = new String[n], type = new String[n], status = new String[n], reason = new String[n];
+    Integer[] attempts = new Integer[n], code = new Integer[n];
+    OffsetDateTime[] next = new OffsetDateTime[n], created = new OffsetDateTime[n];
+    int i = 0;
+    for (Row row : rows.values()) {
+      DeliveryJob job = row.job();
+      id[i] = job.deliveryId();
+      event[i] = job.eventId();
+      subscription[i] = job.subscriptionId();
+      application[i] = job.unrecorded().applicationId();
+      type[i] = job.type();
+      status[i] = row.status();
+      attempts[i] = row.attempts();
+      next[i] = OffsetDateTime.ofInstant(row.next(), ZoneOffset.UTC);
+      code[i] = row.code();
+      reason[i] = row.reason();
+      created[i] = OffsetDateTime.ofInstant(job.unrecorded().receivedAt(), ZoneOffset.UTC);
+      i++;
+    }
+    return Tuple.tuple().addArrayOfUUID(id).addArrayOfString(event).addArrayOfUUID(subscription)
+      .addArrayOfUUID(application).addArrayOfString(type).addArrayOfString(status).addArrayOfInteger(attempts)
+      .addArrayOfOffsetDateTime(next).addArrayOfInteger(code).addArrayOfString(reason).addArrayOfOffsetDateTime(created);
+  }
+
+  /** Tells the ledgers tracking them (this node's or another member's) that these deliveries have their rows. */
+  private void firstRowsWritten(List<Recorded> recorded, List<Moved> moved) {
+    Map<String, List<UUID>> byNode = new HashMap<>();
+    recorded.forEach(x -> written(byNode, x.attempt().job()));
+    moved.forEach(x -> written(byNode, x.job()));
+    byNode.forEach((node, ids) -> ledger.recorded(vertx, node, ids));
+  }
+
+  private static void written(Map<String, List<UUID>> byNode, DeliveryJob job) {
+    if (job.unrecorded() != null) {
+      byNode.computeIfAbsent(job.unrecorded().node(), k -> new ArrayList<>()).add(job.deliveryId());
+    }
   }
 
   private static Tuple moveRows(List<Moved> rows) {

@@ -15,11 +15,13 @@ import org.slf4j.LoggerFactory;
  * died or never got to them) and sends them to the dispatchers. Claims use
  * {@code FOR UPDATE SKIP LOCKED}, so any number of schedulers on any number of nodes can run at once
  * without claiming the same row; a claim renews the row's lease. It claims no more than this node has
- * room for, so the backlog waits in PostgreSQL.
+ * room for, so the backlog waits in PostgreSQL. It also keeps the node's {@link FanoutLedger}: its low
+ * water, and the recovery of nodes that died with deliveries not yet written.
  */
 public final class Scheduler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   private static final long DUE_GAUGE_PERIOD_MS = 5_000;
+  private static final long LEDGER_PERIOD_MS = 1_000;
 
   private static final String CLAIM = """
     WITH due AS (
@@ -40,26 +42,44 @@ public final class Scheduler extends VerticleBase {
   private final HookgateConfig.Delivery config;
   private final InFlightLimits limits;
   private final DeliveryMetrics metrics;
+  private final FanoutLedger ledger;
   private final String nodeId;
   private Pool pool;
   private boolean claiming;
+  private boolean keeping;
 
   public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
-                   DeliveryMetrics metrics, String nodeId) {
+                   DeliveryMetrics metrics, FanoutLedger ledger) {
     this.database = database;
     this.config = config;
     this.limits = limits;
     this.metrics = metrics;
-    this.nodeId = nodeId;
+    this.ledger = ledger;
+    this.nodeId = ledger.node();
   }
 
+  /** Ready once this node is in the ledger's table: it takes no event before it could be recovered. */
   @Override
   public Future<?> start() {
     pool = Pools.pool(vertx, database, "scheduler", 2);
     vertx.setPeriodic(config.schedulerIntervalMs(), id -> claim());
     vertx.setPeriodic(DUE_GAUGE_PERIOD_MS, id -> pool.query(COUNT_DUE).execute()
       .onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0))));
-    return Future.succeededFuture();
+    vertx.setPeriodic(Math.min(LEDGER_PERIOD_MS, config.lease().toMillis() / 4), id -> keepLedger());
+    return ledger.listen(vertx).compose(v -> ledger.heartbeat(pool));
+  }
+
+  private void keepLedger() {
+    if (keeping) {
+      return;
+    }
+    keeping = true;
+    ledger.tick(pool).onComplete(done -> {
+      keeping = false;
+      if (done.failed()) {
+        LOG.warn("Keeping the fan-out ledger failed: {}", done.cause().getMessage());
+      }
+    });
   }
 
   @Override

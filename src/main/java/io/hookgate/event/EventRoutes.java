@@ -30,10 +30,20 @@ public final class EventRoutes {
   private static final String EVENT = """
     SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body
       FROM events WHERE id = $1""";
+  // A delivery whose first attempt is still under way has no row yet, only its place in the event's fan-out
+  // (FanoutLedger): it is listed as pending, with no attempt made.
   private static final String DELIVERIES = """
     SELECT id, subscription_id, application_id, status, attempts, next_attempt_at, last_status_code,
            last_failure_reason, created_at, updated_at, completed_at
-      FROM deliveries WHERE event_id = $1 ORDER BY created_at, id""";
+      FROM deliveries WHERE event_id = $1
+    UNION ALL
+    SELECT f.id, f.subscription_id, s.application_id, 'pending', 0, e.received_at, NULL, NULL, e.received_at,
+           e.received_at, NULL
+      FROM events e
+           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
+           JOIN subscriptions s ON s.id = f.subscription_id
+     WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = f.id)
+     ORDER BY created_at, id""";
 
   private final EventCatalog catalog;
   private final SubscriptionIndex index;

@@ -4,6 +4,7 @@ import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import io.hookgate.delivery.DeliveryJob;
 import io.hookgate.delivery.DeliveryMetrics;
+import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
@@ -13,6 +14,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -21,13 +24,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.UUID;
 
 /**
  * Writes events and their deliveries with group commit: requests that arrive while a write is in
  * flight are queued and written together in the next one, as a single statement (multi-row
  * {@code unnest} inserts of events and deliveries, atomic without an explicit transaction). Requests
- * are answered only after their statement committed; then the new deliveries go out on the event bus.
+ * are answered only after their statement committed; then the new deliveries go out on the event bus,
+ * as jobs without a row: the event row's fan-out is their durable record until the first attempt's
+ * result writes the row ({@link FanoutLedger}).
  *
  * <p>Idempotency: an event id that already exists is not written again and creates no deliveries;
  * its original result is reported. Confined to one verticle's event loop, so it needs no locking.
@@ -38,6 +44,10 @@ public final class IngestWriter {
   }
 
   private record Delivery(UUID id, SubscriptionIndex.Target target, String status, String failureReason) {
+    /** Attempted now (if a slot is free), rather than written held or failed. */
+    boolean dispatched() {
+      return status.equals("pending");
+    }
   }
 
   private record Item(NewEvent event, List<Delivery> deliveries) {
@@ -46,23 +56,27 @@ public final class IngestWriter {
   private record Request(List<Item> items, Promise<List<Result>> promise) {
   }
 
+  // Deliveries that go straight to a dispatcher are not rows yet: the event row carries them as its fan-out
+  // (FanoutLedger). Rows are written here only for deliveries that will not be attempted now: held
+  // (paused), failed (disabled), or deferred for the scheduler because this node has no slot free.
   private static final String INSERT = """
     WITH ev AS (
-      INSERT INTO events (id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries_count)
-      SELECT e.id, e.type, e.merchant_id, e.occurred_at, e.livemode, e.application_ids::jsonb, e.body, e.deliveries
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[])
-             AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries)
+      INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
+                          deliveries_count, ingest_node, fanout, fanout_subscriptions)
+      SELECT e.id, e.type, e.merchant_id, e.occurred_at, $19, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
+             CASE WHEN e.fanout IS NOT NULL THEN $18 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[]
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[],
+                    $9::text[], $10::text[])
+             AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
+                  fanout_subscriptions)
       ON CONFLICT (id) DO NOTHING
       RETURNING id),
     dl AS (
       INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
-                              lease_owner, last_failure_reason, completed_at)
-      SELECT d.id, d.event_id, d.subscription_id, d.application_id, d.event_type, d.status,
-             CASE WHEN d.status = 'pending' THEN now() + $16 * interval '1 millisecond' ELSE now() END,
-             CASE WHEN d.status = 'pending' THEN $15 END,
-             d.reason,
+                              last_failure_reason, created_at, completed_at)
+      SELECT d.id, d.event_id, d.subscription_id, d.application_id, d.event_type, d.status, now(), d.reason, $19,
              CASE WHEN d.status = 'failed' THEN now() END
-        FROM unnest($9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $17::text[])
+        FROM unnest($11::uuid[], $12::text[], $13::uuid[], $14::uuid[], $15::text[], $16::text[], $17::text[])
              AS d(id, event_id, subscription_id, application_id, event_type, status, reason)
        WHERE d.event_id IN (SELECT id FROM ev))
     SELECT id FROM ev""";
@@ -76,22 +90,20 @@ public final class IngestWriter {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final String nodeId;
-  private final long leaseMs;
+  private final FanoutLedger ledger;
   private final int maxRowsPerWrite;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final List<Request> queue = new ArrayList<>();
   private boolean writing;
 
-  public IngestWriter(Vertx vertx, Pool pool, String nodeId, long leaseMs, int maxRowsPerWrite, DeliveryMetrics metrics,
+  public IngestWriter(Vertx vertx, Pool pool, FanoutLedger ledger, int maxRowsPerWrite, DeliveryMetrics metrics,
                       InFlightLimits limits) {
     this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
-    this.nodeId = nodeId;
-    this.leaseMs = leaseMs;
+    this.ledger = ledger;
     this.maxRowsPerWrite = maxRowsPerWrite;
   }
 
@@ -150,10 +162,21 @@ public final class IngestWriter {
       }
     }
     // Overload: with no in-flight slot free on this node, handing these deliveries to a dispatcher would
-    // only park them in memory and then postpone them one UPDATE at a time. They are written due now
-    // and unleased instead, and the scheduler claims them as slots free up (on any node).
+    // only park them in memory and then postpone them one UPDATE at a time. They are written as rows, due
+    // now and unleased, instead, and the scheduler claims them as slots free up (on any node).
     boolean dispatch = limits.available() > 0;
-    return pool.preparedQuery(INSERT).execute(arguments(unique, dispatch))
+    Map<UUID, String> fanout = new HashMap<>();
+    if (dispatch) {
+      for (Item item : unique) {
+        for (Delivery d : item.deliveries()) {
+          if (d.dispatched()) {
+            fanout.put(d.id(), item.event().id());
+          }
+        }
+      }
+    }
+    Instant receivedAt = ledger.open(fanout);
+    return pool.preparedQuery(INSERT).execute(arguments(unique, dispatch, receivedAt))
       .compose(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -165,10 +188,12 @@ public final class IngestWriter {
             duplicates.remove(item.event().id());
           }
         }
+        ledger.abandon(fanout.entrySet().stream().filter(e -> !inserted.contains(e.getValue())).map(Map.Entry::getKey)
+          .toList());
         return originals(duplicates).map(originals -> {
           metrics.ingested(written.size());
           if (dispatch) {
-            dispatch(written);
+            dispatch(written, receivedAt);
           } else {
             metrics.deferred(written.stream().mapToInt(item -> item.deliveries().size()).sum());
           }
@@ -191,6 +216,8 @@ public final class IngestWriter {
           return (Void) null;
         });
       })
+      // Whether the events were written is not known now. Their deliveries stay in the ledger: if they
+      // were, the ledger writes their rows a lease from now (and a retried request finds them duplicates).
       .onFailure(e -> batch.forEach(request -> request.promise().tryFail(e)))
       .recover(e -> Future.succeededFuture());
   }
@@ -208,9 +235,10 @@ public final class IngestWriter {
     });
   }
 
-  private Tuple arguments(List<Item> items, boolean leased) {
+  private Tuple arguments(List<Item> items, boolean dispatch, Instant receivedAt) {
     int n = items.size();
     String[] id = new String[n], type = new String[n], merchant = new String[n], apps = new String[n], body = new String[n];
+    String[] fanout = new String[n], fanoutSubscriptions = new String[n];
     java.time.OffsetDateTime[] occurred = new java.time.OffsetDateTime[n];
     Boolean[] live = new Boolean[n];
     Integer[] count = new Integer[n];
@@ -226,7 +254,13 @@ public final class IngestWriter {
       apps[i] = e.applicationIdsJson();
       body[i] = e.body();
       count[i] = items.get(i).deliveries().size();
+      StringJoiner fanoutIds = new StringJoiner(",", "{", "}"), fanoutSubs = new StringJoiner(",", "{", "}");
       for (Delivery d : items.get(i).deliveries()) {
+        if (dispatch && d.dispatched()) {
+          fanoutIds.add(d.id().toString());
+          fanoutSubs.add(d.target().id().toString());
+          continue;
+        }
         dId.add(d.id());
         dEvent.add(e.id());
         dSub.add(d.target().id());
@@ -235,23 +269,33 @@ public final class IngestWriter {
         dStatus.add(d.status());
         dReason.add(d.failureReason());
       }
+      if (fanoutIds.length() > 2) {
+        fanout[i] = fanoutIds.toString();
+        fanoutSubscriptions[i] = fanoutSubs.toString();
+      }
     }
     return Tuple.tuple()
       .addArrayOfString(id).addArrayOfString(type).addArrayOfString(merchant).addArrayOfOffsetDateTime(occurred)
       .addArrayOfBoolean(live).addArrayOfString(apps).addArrayOfString(body).addArrayOfInteger(count)
+      .addArrayOfString(fanout).addArrayOfString(fanoutSubscriptions)
       .addArrayOfUUID(dId.toArray(UUID[]::new)).addArrayOfString(dEvent.toArray(String[]::new))
       .addArrayOfUUID(dSub.toArray(UUID[]::new)).addArrayOfUUID(dApp.toArray(UUID[]::new))
       .addArrayOfString(dType.toArray(String[]::new)).addArrayOfString(dStatus.toArray(String[]::new))
-      .addString(leased ? nodeId : null).addLong(leased ? leaseMs : 0).addArrayOfString(dReason.toArray(String[]::new));
+      .addArrayOfString(dReason.toArray(String[]::new))
+      .addString(ledger.node()).addOffsetDateTime(java.time.OffsetDateTime.ofInstant(receivedAt, ZoneOffset.UTC));
   }
 
-  /** The fast path: deliveries go to a dispatcher now; if this node dies first, their lease expires. */
-  private void dispatch(List<Item> written) {
+  /**
+   * The fast path: deliveries go to a dispatcher now, with no row; the first attempt's result writes it.
+   * If this node dies first, the fan-out in the event row brings them back (FanoutLedger).
+   */
+  private void dispatch(List<Item> written, Instant receivedAt) {
     for (Item item : written) {
       for (Delivery d : item.deliveries()) {
-        if (d.status().equals("pending")) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS,
-            new DeliveryJob(d.id(), item.event().id(), d.target().id(), item.event().type(), 0, item.event().body()));
+        if (d.dispatched()) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(d.id(), item.event().id(), d.target().id(),
+            item.event().type(), 0, item.event().body(),
+            new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId(), receivedAt)));
         }
       }
     }

@@ -14,6 +14,7 @@ import io.hookgate.db.Pools;
 import io.hookgate.delivery.DeliveryHistory;
 import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.delivery.DeliveryRoutes;
+import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.Sender;
 import io.hookgate.delivery.StatsRoutes;
 import io.hookgate.delivery.TestingRoutes;
@@ -58,7 +59,7 @@ public final class ApiVerticle extends VerticleBase {
   public record Shared(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
                        PartnerRateLimiter rateLimiter, SecretBox secrets, SubscriptionIndex index, EventCatalog catalog,
                        EndpointResolver resolver, DeliveryMetrics metrics, Membership membership,
-                       InFlightLimits limits) {
+                       InFlightLimits limits, FanoutLedger ledger) {
   }
 
   private final Shared shared;
@@ -108,8 +109,7 @@ public final class ApiVerticle extends VerticleBase {
     ApplicationStore applications = new ApplicationStore(pool);
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
-    IngestWriter ingest = new IngestWriter(vertx, pool, shared.nodeId(), config.delivery().lease().toMillis(), 20_000,
-      shared.metrics(), shared.limits());
+    IngestWriter ingest = new IngestWriter(vertx, pool, shared.ledger(), 20_000, shared.metrics(), shared.limits());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
     Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);

@@ -1,0 +1,210 @@
+package io.hookgate.delivery;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's deliveries that have no row yet. An ingested event's first attempts are not written as
+ * rows at ingest: the event row records its fan-out (delivery and subscription ids) as the durable
+ * intent, the jobs go straight to the dispatchers, and each delivery's row is written once, by the
+ * {@link ResultWriter}, with the first attempt's outcome. That saves a row write (and its five index
+ * entries) per delivery, and the dead row the result's UPDATE used to leave behind.
+ *
+ * <p>Recovery. Every node keeps a row in {@code ingest_nodes} with its low water: the receive time of
+ * its oldest delivery still without a row (or the present, when there is none). Every event this node
+ * received before it has all its rows. A node whose row stops being refreshed for a lease is taken for
+ * dead, and any node writes the missing rows (pending, due now) from the fan-out of the dead node's
+ * events received since its low water, and deletes its row. A delivery that is still without a row a
+ * lease after its event arrived (its job was lost, e.g. on another member that died) gets its row,
+ * due now, from this node. Both give the at-least-once of an expired lease: no acknowledged delivery
+ * is lost, and one whose attempt was in flight may be sent twice.
+ *
+ * <p>Thread-safe: ingest (API event loops), the result writer and the scheduler all use it.
+ */
+public final class FanoutLedger {
+  private static final Logger LOG = LoggerFactory.getLogger(FanoutLedger.class);
+  private static final String RESOLVED_ADDRESS = "hookgate.recorded.";
+
+  private static final String HEARTBEAT = """
+    INSERT INTO ingest_nodes (node, low_water, seen_at) VALUES ($1, $2, now())
+    ON CONFLICT (node) DO UPDATE SET low_water = excluded.low_water, seen_at = now()""";
+  private static final String MISSING_ROWS = """
+    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at, created_at)
+    SELECT f.id, e.id, f.subscription_id, s.application_id, e.type, 'pending', now(), e.received_at
+      FROM events e
+           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
+           JOIN subscriptions s ON s.id = f.subscription_id
+     WHERE %s
+    ON CONFLICT (id) DO NOTHING""";
+  private static final String NODE_MISSING_ROWS = MISSING_ROWS.formatted("e.ingest_node = $1 AND e.received_at >= $2");
+  private static final String THESE_MISSING_ROWS = MISSING_ROWS.formatted("e.id = ANY($1) AND f.id = ANY($2)");
+  private static final String DEAD_NODES = """
+    SELECT node, low_water FROM ingest_nodes WHERE seen_at < now() - $1 * interval '1 millisecond'
+       FOR UPDATE SKIP LOCKED""";
+  private static final String FORGET_NODE = "DELETE FROM ingest_nodes WHERE node = $1";
+
+  private record Entry(String eventId, Instant receivedAt) {
+  }
+
+  private final String node;
+  private final long leaseMs;
+  private final Map<UUID, Entry> open = new ConcurrentHashMap<>();
+
+  public FanoutLedger(String node, long leaseMs) {
+    this.node = node;
+    this.leaseMs = leaseMs;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  /**
+   * Registers deliveries (id → event id) about to be written only as their events' fan-out, and
+   * returns the time those events are received at. Taking the time and registering are one step, so
+   * no low water can pass an event that is being written.
+   */
+  public synchronized Instant open(Map<UUID, String> deliveries) {
+    Instant now = now();
+    deliveries.forEach((id, event) -> open.put(id, new Entry(event, now)));
+    return now;
+  }
+
+  /** Deliveries whose event was not written after all (a duplicate, or the write failed). */
+  public void abandon(Collection<UUID> deliveries) {
+    deliveries.forEach(open::remove);
+  }
+
+  /** The deliveries' rows are committed. */
+  public void recorded(Collection<UUID> deliveries) {
+    deliveries.forEach(open::remove);
+  }
+
+  /** Deliveries without a row yet. */
+  public int size() {
+    return open.size();
+  }
+
+  /** Tells the node tracking these deliveries (this one or another member) that their rows are committed. */
+  public void recorded(Vertx vertx, String origin, List<UUID> deliveries) {
+    if (origin.equals(node)) {
+      recorded(deliveries);
+    } else {
+      JsonArray ids = new JsonArray();
+      deliveries.forEach(id -> ids.add(id.toString()));
+      vertx.eventBus().send(RESOLVED_ADDRESS + origin, ids);
+    }
+  }
+
+  /** Listens for other members' word that rows this node tracks are committed. */
+  public Future<Void> listen(Vertx vertx) {
+    return vertx.eventBus().<JsonArray>consumer(RESOLVED_ADDRESS + node, message -> {
+      List<UUID> ids = new ArrayList<>(message.body().size());
+      message.body().forEach(id -> ids.add(UUID.fromString((String) id)));
+      recorded(ids);
+    }).completion();
+  }
+
+  private synchronized Instant lowWater() {
+    Instant low = now();
+    for (Entry entry : open.values()) {
+      if (entry.receivedAt().isBefore(low)) {
+        low = entry.receivedAt();
+      }
+    }
+    return low;
+  }
+
+  /** PostgreSQL keeps microseconds: the low water and the receive times it is compared with are cut alike. */
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /**
+   * One round of upkeep, every second or so: rows for deliveries that have waited a lease, this node's
+   * low water (which also says it is alive), and the recovery of nodes that stopped saying so.
+   */
+  public Future<Void> tick(Pool pool) {
+    return writeStale(pool, Instant.now().minusMillis(leaseMs), "still had no row a lease after their events arrived")
+      .compose(v -> heartbeat(pool))
+      .compose(v -> recoverDeadNodes(pool));
+  }
+
+  /** Registers this node (before it takes events) or refreshes its low water. */
+  public Future<Void> heartbeat(Pool pool) {
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, utc(lowWater()))).mapEmpty();
+  }
+
+  /**
+   * Graceful stop, after the result writer has drained: whatever still has no row gets one, due now,
+   * and this node's ledger row goes.
+   */
+  public Future<Void> close(Pool pool) {
+    return writeStale(pool, Instant.MAX, "had no row when this node stopped")
+      .compose(v -> pool.preparedQuery(FORGET_NODE).execute(Tuple.of(node)))
+      .mapEmpty();
+  }
+
+  private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why) {
+    List<UUID> ids = new ArrayList<>();
+    List<String> events = new ArrayList<>();
+    open.forEach((id, entry) -> {
+      if (entry.receivedAt().isBefore(receivedBefore)) {
+        ids.add(id);
+        events.add(entry.eventId());
+      }
+    });
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery(THESE_MISSING_ROWS)
+      .execute(Tuple.tuple().addArrayOfString(events.stream().distinct().toArray(String[]::new))
+        .addArrayOfUUID(ids.toArray(UUID[]::new)))
+      .map(rows -> {
+        recorded(ids);
+        LOG.warn("{} deliveries {}: written due now ({} new rows)", ids.size(), why, rows.rowCount());
+        return null;
+      });
+  }
+
+  private Future<Void> recoverDeadNodes(Pool pool) {
+    return pool.withTransaction(conn -> conn.preparedQuery(DEAD_NODES).execute(Tuple.of(leaseMs))
+      .compose(dead -> {
+        Future<Void> chain = Future.succeededFuture();
+        for (Row row : dead) {
+          String deadNode = row.getString("node");
+          OffsetDateTime lowWater = row.getOffsetDateTime("low_water");
+          chain = chain
+            .compose(v -> conn.preparedQuery(NODE_MISSING_ROWS).execute(Tuple.of(deadNode, lowWater)))
+            .compose(rows -> {
+              LOG.warn("Node {} stopped without a trace for a lease: wrote {} of its deliveries, due now", deadNode,
+                rows.rowCount());
+              return conn.preparedQuery(FORGET_NODE).execute(Tuple.of(deadNode));
+            })
+            .mapEmpty();
+        }
+        return chain;
+      }));
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}
