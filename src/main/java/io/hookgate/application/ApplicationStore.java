@@ -32,8 +32,8 @@ public final class ApplicationStore {
   private static final String DELETE = """
     WITH a AS (DELETE FROM applications WHERE id = $1 RETURNING id),
          s AS (SELECT id FROM subscriptions WHERE application_id IN (SELECT id FROM a)),
-         d AS (DELETE FROM deliveries WHERE application_id IN (SELECT id FROM a)),
-         t AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)),
+         d AS (DELETE FROM deliveries WHERE application_id IN (SELECT id FROM a) RETURNING id),
+         t AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM d)),
          h AS (DELETE FROM delivery_stats_hourly WHERE subscription_id IN (SELECT id FROM s))
     SELECT (SELECT count(*) FROM a) AS deleted, (SELECT array_agg(id) FROM s) AS subscriptions""";
   private static final String CREDENTIALS = "SELECT id, client_secret_hash, scopes FROM applications WHERE client_id = $1";

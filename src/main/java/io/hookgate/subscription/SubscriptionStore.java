@@ -42,8 +42,8 @@ public final class SubscriptionStore {
   /** Deliveries, attempts and stats have no foreign keys (see V2 migration): they go explicitly. */
   private static final String DELETE = """
     WITH s AS (DELETE FROM subscriptions WHERE id = $1 AND application_id = $2 RETURNING id),
-         d AS (DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM s)),
-         a AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)),
+         d AS (DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM s) RETURNING id),
+         a AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM d)),
          h AS (DELETE FROM delivery_stats_hourly WHERE subscription_id IN (SELECT id FROM s))
     SELECT count(*) FROM s""";
   /** A resumed subscription sends what was held while it was paused. */
