@@ -132,8 +132,8 @@ public final class Hookgate implements AutoCloseable {
       EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
       Membership membership = new Membership(nodeId, clusterManager, List.of(limits::members, rates::members));
       membership.start(vertx);
-      FanoutLedger ledger = new FanoutLedger(nodeId, d.lease().toMillis());
-      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits, ledger);
+      FanoutLedger ledger = new FanoutLedger(nodeId, d.lease().toMillis(), registry);
+      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
       EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,

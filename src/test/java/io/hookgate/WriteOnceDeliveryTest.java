@@ -3,12 +3,15 @@ package io.hookgate;
 import io.hookgate.support.Receiver;
 import io.hookgate.support.TestGateway;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.hookgate.support.Receiver.Reply;
 import static io.hookgate.support.Receiver.eventually;
@@ -47,7 +50,9 @@ class WriteOnceDeliveryTest {
            AND d.last_status_code = 200 AND d.completed_at IS NOT NULL AND d.lease_owner IS NULL""")).isEqualTo(20);
       assertThat(gw.count("SELECT count(*) FROM events WHERE id = ANY($1) AND cardinality(fanout) = 2"
         + " AND fanout_subscriptions @> ARRAY[$2::uuid]", events.toArray(String[]::new), first)).isEqualTo(10);
-      // Nothing is left open: the node's low water has moved past every event.
+      // Nothing is left open: the node's low water has moved past every event, and nothing needed recovering.
+      eventually(() -> metric(gw, "hookgate_deliveries_unrecorded") == 0, 5_000, "no delivery left without a row");
+      assertThat(metric(gw, "hookgate_deliveries_recovered_total{reason=\"stale\"}")).isZero();
       eventually(() -> gw.count("SELECT count(*) FROM ingest_nodes n WHERE n.node = $1"
           + " AND n.low_water > (SELECT max(received_at) FROM events)", gw.gateway().nodeId()) == 1, 5_000,
         "the low water to pass the last event");
@@ -87,10 +92,18 @@ class WriteOnceDeliveryTest {
       assertThat(gw.count("SELECT count(*) FROM deliveries WHERE event_id = $1", old)).isZero();
       assertThat(gw.count("SELECT attempts FROM deliveries WHERE id = $1", recorded)).isEqualTo(1);
       assertThat(gw.count("SELECT count(*) FROM ingest_nodes WHERE node = 'dead-node'")).isZero();
+      assertThat(metric(gw, "hookgate_deliveries_recovered_total{reason=\"dead_node\"}")).isEqualTo(1);
       assertThat(gw.count("SELECT count(*) FROM ingest_nodes WHERE node = $1", gw.gateway().nodeId())).isEqualTo(1);
     } finally {
       TestGateway.await(vertx.close());
     }
+  }
+
+  private static double metric(TestGateway gw, String name) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.E+-]+)$")
+      .matcher(gw.send(HttpMethod.GET, "/metrics", null, null).bodyAsString());
+    assertThat(m.find()).as(name + " on /metrics").isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   private static void insertEvent(TestGateway gw, String id, String receivedAt, UUID delivery, UUID other, UUID sub) {

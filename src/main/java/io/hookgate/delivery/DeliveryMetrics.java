@@ -20,7 +20,7 @@ public final class DeliveryMetrics {
   private final Timer attemptLatency;
   private final AtomicLong due = new AtomicLong();
 
-  public DeliveryMetrics(MeterRegistry registry, InFlightLimits limits, FanoutLedger ledger) {
+  public DeliveryMetrics(MeterRegistry registry, InFlightLimits limits) {
     for (ResultWriter.Decision decision : ResultWriter.Decision.values()) {
       outcomes.put(decision, Counter.builder("hookgate_deliveries")
         .description("Delivery attempts by outcome: success, retry (will try again), exhausted (failed for good), gone (410)")
@@ -47,10 +47,6 @@ public final class DeliveryMetrics {
       .register(registry);
     Gauge.builder("hookgate_deliveries_in_flight", limits, InFlightLimits::inFlight)
       .description("Delivery attempts in flight on this node, counting those whose result is not yet committed")
-      .register(registry);
-    Gauge.builder("hookgate_deliveries_unrecorded", ledger, FanoutLedger::size)
-      .description("Deliveries sent from ingest on this node whose row is not yet written (it is written with the first"
-        + " attempt's outcome)")
       .register(registry);
     Gauge.builder("hookgate_deliveries_due", due, AtomicLong::get)
       .description("Deliveries due now and waiting in PostgreSQL (retries and expired leases)").register(registry);

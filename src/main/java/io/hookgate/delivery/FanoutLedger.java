@@ -1,5 +1,8 @@
 package io.hookgate.delivery;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -67,9 +70,29 @@ public final class FanoutLedger {
   private final long leaseMs;
   private final Map<UUID, Entry> open = new ConcurrentHashMap<>();
 
-  public FanoutLedger(String node, long leaseMs) {
+  private final Counter recoveredStale;
+  private final Counter recoveredDeadNode;
+  private final Counter recoveredShutdown;
+
+  public FanoutLedger(String node, long leaseMs, MeterRegistry registry) {
     this.node = node;
     this.leaseMs = leaseMs;
+    Gauge.builder("hookgate_deliveries_unrecorded", open, Map::size)
+      .description("Deliveries sent from ingest on this node whose row is not yet written (it is written with the first"
+        + " attempt's outcome)")
+      .register(registry);
+    recoveredStale = recovered(registry, "stale");
+    recoveredDeadNode = recovered(registry, "dead_node");
+    recoveredShutdown = recovered(registry, "shutdown");
+  }
+
+  private static Counter recovered(MeterRegistry registry, String reason) {
+    return Counter.builder("hookgate_deliveries_recovered")
+      .description("Delivery rows the fan-out ledger wrote, due now, for deliveries sent from ingest that had none: still"
+        + " without one a lease after their event (stale), left by a node that went silent (dead_node), or by this node"
+        + " stopping (shutdown)")
+      .tag("reason", reason)
+      .register(registry);
   }
 
   public String node() {
@@ -95,11 +118,6 @@ public final class FanoutLedger {
   /** The deliveries' rows are committed. */
   public void recorded(Collection<UUID> deliveries) {
     deliveries.forEach(open::remove);
-  }
-
-  /** Deliveries without a row yet. */
-  public int size() {
-    return open.size();
   }
 
   /** Tells the node tracking these deliveries (this one or another member) that their rows are committed. */
@@ -142,7 +160,8 @@ public final class FanoutLedger {
    * low water (which also says it is alive), and the recovery of nodes that stopped saying so.
    */
   public Future<Void> tick(Pool pool) {
-    return writeStale(pool, Instant.now().minusMillis(leaseMs), "still had no row a lease after their events arrived")
+    return writeStale(pool, Instant.now().minusMillis(leaseMs), "still had no row a lease after their events arrived",
+      recoveredStale)
       .compose(v -> heartbeat(pool))
       .compose(v -> recoverDeadNodes(pool));
   }
@@ -157,12 +176,12 @@ public final class FanoutLedger {
    * and this node's ledger row goes.
    */
   public Future<Void> close(Pool pool) {
-    return writeStale(pool, Instant.MAX, "had no row when this node stopped")
+    return writeStale(pool, Instant.MAX, "had no row when this node stopped", recoveredShutdown)
       .compose(v -> pool.preparedQuery(FORGET_NODE).execute(Tuple.of(node)))
       .mapEmpty();
   }
 
-  private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why) {
+  private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why, Counter recovered) {
     List<UUID> ids = new ArrayList<>();
     List<String> events = new ArrayList<>();
     open.forEach((id, entry) -> {
@@ -179,6 +198,7 @@ public final class FanoutLedger {
         .addArrayOfUUID(ids.toArray(UUID[]::new)))
       .map(rows -> {
         recorded(ids);
+        recovered.increment(rows.rowCount());
         LOG.warn("{} deliveries {}: written due now ({} new rows)", ids.size(), why, rows.rowCount());
         return null;
       });
@@ -194,6 +214,7 @@ public final class FanoutLedger {
           chain = chain
             .compose(v -> conn.preparedQuery(NODE_MISSING_ROWS).execute(Tuple.of(deadNode, lowWater)))
             .compose(rows -> {
+              recoveredDeadNode.increment(rows.rowCount());
               LOG.warn("Node {} stopped without a trace for a lease: wrote {} of its deliveries, due now", deadNode,
                 rows.rowCount());
               return conn.preparedQuery(FORGET_NODE).execute(Tuple.of(deadNode));
