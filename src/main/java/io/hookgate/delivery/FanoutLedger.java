@@ -48,12 +48,19 @@ public final class FanoutLedger {
   private static final String HEARTBEAT = """
     INSERT INTO ingest_nodes (node, low_water, seen_at) VALUES ($1, $2, now())
     ON CONFLICT (node) DO UPDATE SET low_water = excluded.low_water, seen_at = now()""";
+  /**
+   * An event's fan-out read as deliveries: {@code e} the event, {@code f.id} and {@code f.subscription_id}
+   * each delivery, {@code s} its subscription (a deleted subscription's deliveries went with it).
+   */
+  public static final String FANOUT = """
+    events e
+           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
+           JOIN subscriptions s ON s.id = f.subscription_id""";
   private static final String MISSING_ROWS = """
     INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at, created_at)
     SELECT f.id, e.id, f.subscription_id, s.application_id, e.type, 'pending', now(), e.received_at
-      FROM events e
-           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
-           JOIN subscriptions s ON s.id = f.subscription_id
+      FROM\s""" + FANOUT + """
+
      WHERE %s
     ON CONFLICT (id) DO NOTHING""";
   private static final String NODE_MISSING_ROWS = MISSING_ROWS.formatted("e.ingest_node = $1 AND e.received_at >= $2");
@@ -110,20 +117,18 @@ public final class FanoutLedger {
     return now;
   }
 
-  /** Deliveries whose event was not written after all (a duplicate, or the write failed). */
-  public void abandon(Collection<UUID> deliveries) {
-    deliveries.forEach(open::remove);
-  }
-
-  /** The deliveries' rows are committed. */
-  public void recorded(Collection<UUID> deliveries) {
+  /**
+   * These deliveries need no recovery any more: their rows are committed, or their event was not written
+   * after all (a duplicate).
+   */
+  public void forget(Collection<UUID> deliveries) {
     deliveries.forEach(open::remove);
   }
 
   /** Tells the node tracking these deliveries (this one or another member) that their rows are committed. */
   public void recorded(Vertx vertx, String origin, List<UUID> deliveries) {
     if (origin.equals(node)) {
-      recorded(deliveries);
+      forget(deliveries);
     } else {
       JsonArray ids = new JsonArray();
       deliveries.forEach(id -> ids.add(id.toString()));
@@ -136,7 +141,7 @@ public final class FanoutLedger {
     return vertx.eventBus().<JsonArray>consumer(RESOLVED_ADDRESS + node, message -> {
       List<UUID> ids = new ArrayList<>(message.body().size());
       message.body().forEach(id -> ids.add(UUID.fromString((String) id)));
-      recorded(ids);
+      forget(ids);
     }).completion();
   }
 
@@ -197,7 +202,7 @@ public final class FanoutLedger {
       .execute(Tuple.tuple().addArrayOfString(events.stream().distinct().toArray(String[]::new))
         .addArrayOfUUID(ids.toArray(UUID[]::new)))
       .map(rows -> {
-        recorded(ids);
+        forget(ids);
         recovered.increment(rows.rowCount());
         LOG.warn("{} deliveries {}: written due now ({} new rows)", ids.size(), why, rows.rowCount());
         return null;

@@ -1,6 +1,7 @@
 package io.hookgate.event;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
@@ -39,9 +40,8 @@ public final class EventRoutes {
     UNION ALL
     SELECT f.id, f.subscription_id, s.application_id, 'pending', 0, e.received_at, NULL, NULL, e.received_at,
            e.received_at, NULL
-      FROM events e
-           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
-           JOIN subscriptions s ON s.id = f.subscription_id
+      FROM\s""" + FanoutLedger.FANOUT + """
+
      WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = f.id)
      ORDER BY created_at, id""";
 

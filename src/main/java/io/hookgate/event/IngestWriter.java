@@ -188,7 +188,7 @@ public final class IngestWriter {
             duplicates.remove(item.event().id());
           }
         }
-        ledger.abandon(fanout.entrySet().stream().filter(e -> !inserted.contains(e.getValue())).map(Map.Entry::getKey)
+        ledger.forget(fanout.entrySet().stream().filter(e -> !inserted.contains(e.getValue())).map(Map.Entry::getKey)
           .toList());
         return originals(duplicates).map(originals -> {
           metrics.ingested(written.size());
