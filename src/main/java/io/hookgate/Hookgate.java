@@ -38,6 +38,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
@@ -188,6 +189,9 @@ public final class Hookgate implements AutoCloseable {
       .setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
+        // Outbound webhooks are measured by Hookgate's own meters (attempt duration, outcomes, breaker state);
+        // Vert.x's per-request client meters (a registry lookup per request event) were ~3 % of the node's CPU.
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE,
           Label.POOL_NAME, Label.EB_ADDRESS)));
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));

@@ -28,7 +28,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -42,10 +44,25 @@ public final class Sender {
   private record Response(int status, JsonObject headers, String body) {
   }
 
+  /** Where a URL points, parsed once per URL rather than once per attempt. */
+  private record Endpoint(String host, int port, String path, boolean https) {
+    static Endpoint of(String url) {
+      URI uri = URI.create(url);
+      boolean https = "https".equalsIgnoreCase(uri.getScheme());
+      String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      return new Endpoint(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80, path, https);
+    }
+  }
+
+  private static final int MAX_ENDPOINTS = 10_000;
+
   private final Vertx vertx;
   private final HookgateConfig.Delivery config;
   private final EndpointResolver resolver;
   private final HttpClient client;
+  /** Used only on the owner's event loop, like the client. */
+  private final Map<String, Endpoint> endpoints = new HashMap<>();
 
   public Sender(Vertx vertx, HookgateConfig.Delivery config, EndpointResolver resolver) {
     this.vertx = vertx;
@@ -88,11 +105,10 @@ public final class Sender {
     JsonObject requestHeaders = new JsonObject();
     headers.forEach(h -> requestHeaders.put(h.getKey(), h.getValue()));
 
-    URI uri = URI.create(url);
-    boolean https = "https".equalsIgnoreCase(uri.getScheme());
-    int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
-    String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-      + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    if (endpoints.size() >= MAX_ENDPOINTS) {
+      endpoints.clear();
+    }
+    Endpoint endpoint = endpoints.computeIfAbsent(url, Endpoint::of);
 
     Promise<Response> response = Promise.promise();
     AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
@@ -103,15 +119,15 @@ public final class Sender {
         inFlight.get().reset(0, timeout);
       }
     });
-    resolver.resolve(uri.getHost())
+    resolver.resolve(endpoint.host())
       .compose(address -> client.request(new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setHost(uri.getHost())
-        .setPort(port)
-        .setURI(path)
-        .setSsl(https)
+        .setHost(endpoint.host())
+        .setPort(endpoint.port())
+        .setURI(endpoint.path())
+        .setSsl(endpoint.https())
         // Connect to the address the SSRF guard checked, not to a fresh DNS answer.
-        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
+        .setServer(SocketAddress.inetSocketAddress(endpoint.port(), address.getHostAddress()))
         .setFollowRedirects(false)
         .setHeaders(headers)))
       .compose(request -> {
