@@ -18,6 +18,7 @@ import io.hookgate.delivery.EndpointRateLimits;
 import io.hookgate.delivery.EndpointResolver;
 import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
+import io.hookgate.delivery.ParkedDeliveries;
 import io.hookgate.delivery.ResultWriter;
 import io.hookgate.delivery.Scheduler;
 import io.hookgate.event.EventCatalog;
@@ -137,6 +138,8 @@ public final class Hookgate implements AutoCloseable {
       DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
       EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
+      ParkedDeliveries parked = new ParkedDeliveries(index, breakers, d.breaker().resetTimeout().toMillis());
+      breakers.onClosed(url -> parked.releaseEndpoint(nodePool, url));
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
         d.autoDisable(), metrics, limits, ledger);
       EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
@@ -147,7 +150,7 @@ public final class Hookgate implements AutoCloseable {
         config.cluster().drainTimeout().toMillis());
       String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)));
-      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger)));
+      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger, parked)));
 
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.time.OffsetDateTime;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -53,11 +54,26 @@ class CircuitBreakerTest {
       assertThat(gw.send(HttpMethod.GET, "/metrics", null, null).bodyAsString())
         .containsPattern("hookgate_circuit_breaker_state\\{endpoint=\"http://127.0.0.1:" + receiver.port() + "/hooks\"[^}]*} 2\\.0");
 
+      // Waiting deliveries are parked: no due time, shown as such, and left alone until the breaker closes.
+      eventually(() -> parked(sub) >= 3, 5_000, "deliveries to be parked");
+      String parkedId = gw.query("SELECT id FROM deliveries WHERE subscription_id = $1 AND next_attempt_at = 'infinity'"
+        + " LIMIT 1", UUID.fromString(sub)).iterator().next().getUUID(0).toString();
+      JsonObject parkedView = gw.send(HttpMethod.GET, "/api/partner/v1/deliveries/" + parkedId, token, null)
+        .bodyAsJsonObject().getJsonObject("data");
+      assertThat(parkedView.getString("status")).isIn("pending", "retrying");
+      assertThat(parkedView.containsKey("next_attempt_at")).isTrue();
+      assertThat(parkedView.getValue("next_attempt_at")).isNull();
+      OffsetDateTime windowStart = gw.query("SELECT now()").iterator().next().getOffsetDateTime(0);
+
       // Down for three reset periods: only half-open probes reach the endpoint.
       int atOpen = receiver.count();
       sleep(3000);
       int probes = receiver.count() - atOpen;
       assertThat(probes).isBetween(1, 6);
+      // Postponed to a time, every waiting delivery came back (claimed, then postponed again) once per reset
+      // period; parked, only the probes are touched.
+      assertThat(gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND next_attempt_at = 'infinity'"
+        + " AND updated_at < $2", UUID.fromString(sub), windowStart)).isGreaterThanOrEqualTo(2);
       assertThat(gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND status = 'failed'",
         UUID.fromString(sub))).isZero();
 
@@ -68,6 +84,11 @@ class CircuitBreakerTest {
       assertThat(gw.count("SELECT max(attempts) FROM deliveries WHERE subscription_id = $1", UUID.fromString(sub)))
         .isLessThanOrEqualTo(3);
     }
+  }
+
+  private long parked(String sub) {
+    return gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND next_attempt_at = 'infinity'",
+      UUID.fromString(sub));
   }
 
   private String circuit(String sub) {

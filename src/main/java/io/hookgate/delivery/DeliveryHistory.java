@@ -23,7 +23,8 @@ import java.util.UUID;
  */
 public final class DeliveryHistory {
   private static final String COLUMNS = """
-    d.id, d.subscription_id, d.application_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at,
+    d.id, d.subscription_id, d.application_id, d.event_id, d.event_type, d.status, d.attempts,
+    nullif(d.next_attempt_at, 'infinity') AS next_attempt_at,
     d.last_status_code, d.last_failure_reason, d.created_at, d.updated_at, d.completed_at, d.is_test, e.body,
     a.response_status, a.response_headers, a.response_body, a.duration_ms""";
   private static final String FROM = """

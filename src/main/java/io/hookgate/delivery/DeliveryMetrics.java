@@ -17,6 +17,7 @@ public final class DeliveryMetrics {
   private final Counter movesDropped;
   private final Counter deferred;
   private final Counter ingested;
+  private final AtomicLong parked = new AtomicLong();
   private final Timer attemptLatency;
   private final AtomicLong due = new AtomicLong();
 
@@ -50,6 +51,8 @@ public final class DeliveryMetrics {
       .register(registry);
     Gauge.builder("hookgate_deliveries_due", due, AtomicLong::get)
       .description("Deliveries due now and waiting in PostgreSQL (retries and expired leases)").register(registry);
+    Gauge.builder("hookgate_deliveries_parked", parked, AtomicLong::get)
+      .description("Deliveries parked behind an open circuit breaker until it closes").register(registry);
   }
 
   void outcome(ResultWriter.Decision decision) {
@@ -74,6 +77,10 @@ public final class DeliveryMetrics {
 
   void due(long count) {
     due.set(count);
+  }
+
+  void parked(long count) {
+    parked.set(count);
   }
 
   public void ingested(int events) {

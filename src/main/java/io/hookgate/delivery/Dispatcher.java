@@ -47,7 +47,6 @@ public final class Dispatcher extends VerticleBase {
   private final Services services;
   private final HookgateConfig.Delivery config;
   private final RetrySchedule schedule;
-  private final long breakerSpreadMs;
   private Sender sender;
   private MessageConsumer<DeliveryJob> consumer;
   /** Attempts this verticle has started and not finished; confined to its event loop. */
@@ -65,7 +64,6 @@ public final class Dispatcher extends VerticleBase {
     this.services = services;
     this.config = services.config();
     this.schedule = new RetrySchedule(config);
-    this.breakerSpreadMs = Math.max(1000, config.breaker().resetTimeout().toMillis());
   }
 
   @Override
@@ -136,7 +134,7 @@ public final class Dispatcher extends VerticleBase {
     }
     String url = target.url();
     if (services.breakers().state(url) == CircuitBreakerState.OPEN) {
-      writer.postpone(job, breakerRetryTime(url));
+      writer.park(job);
       return;
     }
     long rateDelay = services.rates().delayMs(url);
@@ -171,8 +169,11 @@ public final class Dispatcher extends VerticleBase {
           if (!(result.cause() instanceof OpenCircuitException)) {
             LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
           }
-          writer.postpone(job, result.cause() instanceof OpenCircuitException
-            ? breakerRetryTime(url) : Instant.now().plusSeconds(5));
+          if (result.cause() instanceof OpenCircuitException) {
+            writer.park(job);
+          } else {
+            writer.postpone(job, Instant.now().plusSeconds(5));
+          }
         }
         startWaiting(url);
       });
@@ -206,7 +207,7 @@ public final class Dispatcher extends VerticleBase {
       queue.poll();
       waitingCount--;
       if (open) {
-        services.writer().postpone(next.job(), breakerRetryTime(url));
+        services.writer().park(next.job());
       } else if (stale) {
         services.writer().postpone(next.job(), Instant.now());
       } else {
@@ -216,18 +217,6 @@ public final class Dispatcher extends VerticleBase {
     if (queue != null && queue.isEmpty()) {
       waiting.remove(url);
     }
-  }
-
-  /**
-   * After the breaker's reset (or shortly, while a half-open probe is out), spread over one reset period.
-   * An endpoint that stays down would otherwise bring every delivery waiting for it back within the same
-   * second, once per reset period: a burst of claims and postponements in PostgreSQL that held up every
-   * other endpoint's commits (dead-endpoint load test: per-second p99 spikes every ~30 s). The first to
-   * come due is the half-open probe; if it succeeds, the rest follow within the period.
-   */
-  private Instant breakerRetryTime(String url) {
-    long at = Math.max(services.breakers().openUntil(url), System.currentTimeMillis() + 1000);
-    return Instant.ofEpochMilli(at + ThreadLocalRandom.current().nextLong(breakerSpreadMs));
   }
 
   private void finish(Attempt attempt) {

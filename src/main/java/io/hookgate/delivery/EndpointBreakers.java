@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * One vertx-circuit-breaker per endpoint URL. A breaker opens after consecutive endpoint failures;
- * while open, deliveries to that endpoint wait until {@link #openUntil} without spending attempts;
+ * while open, deliveries to that endpoint wait, parked ({@link ParkedDeliveries}), without spending attempts;
  * after the reset timeout one probe goes through (half-open) and its outcome closes or re-opens it.
  *
  * <p>Transitions are published on {@value #ADDRESS} so every node stops sending to an endpoint one of
@@ -36,7 +37,6 @@ public final class EndpointBreakers {
   private final class Endpoint {
     final String url;
     final CircuitBreaker breaker;
-    volatile long openUntil;
     /** Set while a transition learned from another node is applied, so it is not echoed back. */
     volatile boolean applyingRemote;
 
@@ -65,6 +65,8 @@ public final class EndpointBreakers {
   private final long resetMs;
   private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> consumer;
+  private volatile Consumer<String> onClosed = url -> {
+  };
 
   public EndpointBreakers(Vertx vertx, Pool pool, MeterRegistry registry, String nodeId, HookgateConfig.Breaker config) {
     this.vertx = vertx;
@@ -103,15 +105,14 @@ public final class EndpointBreakers {
     return endpoint(url).breaker.execute(attempt);
   }
 
+  /** Called with the endpoint's URL when its breaker closes on this node (not when it follows another node). */
+  public void onClosed(Consumer<String> listener) {
+    this.onClosed = listener;
+  }
+
   public CircuitBreakerState state(String url) {
     Endpoint endpoint = endpoints.get(url);
     return endpoint == null ? CircuitBreakerState.CLOSED : endpoint.breaker.state();
-  }
-
-  /** When an open breaker lets its next probe through (epoch ms). */
-  public long openUntil(String url) {
-    Endpoint endpoint = endpoints.get(url);
-    return endpoint == null ? 0 : endpoint.openUntil;
   }
 
   private Endpoint endpoint(String url) {
@@ -119,13 +120,13 @@ public final class EndpointBreakers {
   }
 
   private void transition(Endpoint endpoint, String state) {
-    if (state.equals("open")) {
-      endpoint.openUntil = System.currentTimeMillis() + resetMs;
-    }
     if (endpoint.applyingRemote) {
       return;
     }
     LOG.info("Circuit breaker of {} is now {}", Endpoints.label(endpoint.url), state);
+    if (state.equals("closed")) {
+      onClosed.accept(endpoint.url);
+    }
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("url", endpoint.url).put("state", state).put("node", nodeId));
     pool.preparedQuery(PERSIST).execute(Tuple.of(endpoint.url, state))
       .onFailure(e -> LOG.warn("Recording breaker state of {} failed: {}", Endpoints.label(endpoint.url), e.getMessage()));

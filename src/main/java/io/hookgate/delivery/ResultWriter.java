@@ -54,7 +54,7 @@ public final class ResultWriter {
     }
   }
 
-  /** A change that spends no attempt: postpone, hold (paused) or skip (disabled / deleted). */
+  /** A change that spends no attempt: postpone, park (breaker open), hold (paused) or skip (disabled / deleted). */
   private record Moved(DeliveryJob job, String kind, Instant at, String reason) {
     UUID deliveryId() {
       return job.deliveryId();
@@ -88,7 +88,8 @@ public final class ResultWriter {
   private static final String FIRST = """
     INSERT INTO deliveries AS d (id, event_id, subscription_id, application_id, event_type, status, attempts,
                                  next_attempt_at, last_status_code, last_failure_reason, created_at, completed_at)
-    SELECT u.id, u.event_id, u.subscription_id, u.application_id, u.event_type, u.status, u.attempts, u.next_at, u.code,
+    SELECT u.id, u.event_id, u.subscription_id, u.application_id, u.event_type, u.status, u.attempts,
+           coalesce(u.next_at, 'infinity'), u.code,
            u.reason, u.created_at, CASE WHEN u.status IN ('success', 'failed') THEN now() END
       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::timestamptz[],
                   $9::int[], $10::text[], $11::timestamptz[])
@@ -103,7 +104,7 @@ public final class ResultWriter {
   private static final String MOVE = """
     UPDATE deliveries d
        SET status = CASE u.kind WHEN 'hold' THEN 'held' WHEN 'skip' THEN 'failed' ELSE d.status END,
-           next_attempt_at = coalesce(u.at, d.next_attempt_at),
+           next_attempt_at = CASE u.kind WHEN 'park' THEN 'infinity' ELSE coalesce(u.at, d.next_attempt_at) END,
            last_failure_reason = coalesce(u.reason, d.last_failure_reason),
            completed_at = CASE WHEN u.kind = 'skip' THEN now() ELSE d.completed_at END,
            lease_owner = NULL, updated_at = now()
@@ -185,6 +186,14 @@ public final class ResultWriter {
   public synchronized void postpone(DeliveryJob job, Instant at) {
     metrics.postponed();
     move(new Moved(job, "postpone", at, null));
+  }
+
+  /**
+   * The endpoint's breaker is open: the delivery waits, parked, without a due time, until the breaker
+   * closes ({@link ParkedDeliveries}).
+   */
+  public synchronized void park(DeliveryJob job) {
+    move(new Moved(job, "park", null, null));
   }
 
   /** The subscription is paused: the delivery waits, held, until it is resumed. */
@@ -462,6 +471,8 @@ public final class ResultWriter {
         rows.put(x.deliveryId(), switch (x.kind()) {
           case "hold" -> new Row(x.job(), "held", 0, now, null, null);
           case "skip" -> new Row(x.job(), "failed", 0, now, null, x.reason());
+          // Parked: no due time (null is written as 'infinity').
+          case "park" -> new Row(x.job(), "pending", 0, null, null, null);
           default -> new Row(x.job(), "pending", 0, x.at(), null, null);
         });
       }
@@ -484,7 +495,7 @@ public final class ResultWriter {
       type[i] = job.type();
       status[i] = row.status();
       attempts[i] = row.attempts();
-      next[i] = OffsetDateTime.ofInstant(row.next(), ZoneOffset.UTC);
+      next[i] = row.next() == null ? null : OffsetDateTime.ofInstant(row.next(), ZoneOffset.UTC);
       code[i] = row.code();
       reason[i] = row.reason();
       created[i] = OffsetDateTime.ofInstant(job.unrecorded().receivedAt(), ZoneOffset.UTC);

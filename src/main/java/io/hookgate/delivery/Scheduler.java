@@ -22,6 +22,7 @@ public final class Scheduler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   private static final long DUE_GAUGE_PERIOD_MS = 5_000;
   private static final long LEDGER_PERIOD_MS = 1_000;
+  private static final long PARKED_PERIOD_MS = 1_000;
 
   private static final String CLAIM = """
     WITH due AS (
@@ -43,18 +44,21 @@ public final class Scheduler extends VerticleBase {
   private final InFlightLimits limits;
   private final DeliveryMetrics metrics;
   private final FanoutLedger ledger;
+  private final ParkedDeliveries parked;
   private final String nodeId;
   private Pool pool;
   private boolean claiming;
   private boolean keeping;
+  private boolean sweeping;
 
   public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
-                   DeliveryMetrics metrics, FanoutLedger ledger) {
+                   DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked) {
     this.database = database;
     this.config = config;
     this.limits = limits;
     this.metrics = metrics;
     this.ledger = ledger;
+    this.parked = parked;
     this.nodeId = ledger.node();
   }
 
@@ -63,8 +67,11 @@ public final class Scheduler extends VerticleBase {
   public Future<?> start() {
     pool = Pools.pool(vertx, database, "scheduler", 2);
     vertx.setPeriodic(config.schedulerIntervalMs(), id -> claim());
-    vertx.setPeriodic(DUE_GAUGE_PERIOD_MS, id -> pool.query(COUNT_DUE).execute()
-      .onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0))));
+    vertx.setPeriodic(DUE_GAUGE_PERIOD_MS, id -> {
+      pool.query(COUNT_DUE).execute().onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0)));
+      ParkedDeliveries.count(pool).onSuccess(metrics::parked);
+    });
+    vertx.setPeriodic(PARKED_PERIOD_MS, id -> sweepParked());
     vertx.setPeriodic(Math.min(LEDGER_PERIOD_MS, config.lease().toMillis() / 4), id -> keepLedger());
     return ledger.listen(vertx).compose(v -> ledger.heartbeat(pool));
   }
@@ -78,6 +85,19 @@ public final class Scheduler extends VerticleBase {
       keeping = false;
       if (done.failed()) {
         LOG.warn("Keeping the fan-out ledger failed: {}", done.cause().getMessage());
+      }
+    });
+  }
+
+  private void sweepParked() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    parked.sweep(pool).onComplete(done -> {
+      sweeping = false;
+      if (done.failed()) {
+        LOG.warn("Releasing parked deliveries failed: {}", done.cause().getMessage());
       }
     });
   }

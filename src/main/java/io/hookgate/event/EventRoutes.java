@@ -34,8 +34,8 @@ public final class EventRoutes {
   // A delivery whose first attempt is still under way has no row yet, only its place in the event's fan-out
   // (FanoutLedger): it is listed as pending, with no attempt made.
   private static final String DELIVERIES = """
-    SELECT id, subscription_id, application_id, status, attempts, next_attempt_at, last_status_code,
-           last_failure_reason, created_at, updated_at, completed_at
+    SELECT id, subscription_id, application_id, status, attempts, nullif(next_attempt_at, 'infinity') AS next_attempt_at,
+           last_status_code, last_failure_reason, created_at, updated_at, completed_at
       FROM deliveries WHERE event_id = $1
     UNION ALL
     SELECT f.id, f.subscription_id, s.application_id, 'pending', 0, e.received_at, NULL, NULL, e.received_at,

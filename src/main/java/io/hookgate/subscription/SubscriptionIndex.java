@@ -145,6 +145,17 @@ public final class SubscriptionIndex {
     return apply(id).map(v -> get(id));
   }
 
+  /** Every subscription (whatever its status) that delivers to {@code url}. */
+  public List<UUID> idsWithUrl(String url) {
+    List<UUID> ids = new ArrayList<>();
+    for (Target t : snapshot.byId().values()) {
+      if (t.url().equals(url)) {
+        ids.add(t.id());
+      }
+    }
+    return ids;
+  }
+
   public int size() {
     return snapshot.byId().size();
   }
