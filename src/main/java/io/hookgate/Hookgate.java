@@ -139,7 +139,7 @@ public final class Hookgate implements AutoCloseable {
       EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
       await(breakers.start());
       ParkedDeliveries parked = new ParkedDeliveries(index, breakers, d.breaker().resetTimeout().toMillis());
-      breakers.onClosed(url -> parked.releaseEndpoint(nodePool, url));
+      breakers.onClosed(parked::drain);
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
         d.autoDisable(), metrics, limits, ledger);
       EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));

@@ -86,6 +86,28 @@ class CircuitBreakerTest {
     }
   }
 
+  /**
+   * A delivery left parked with no breaker open on this node (as after a restart, when every breaker starts
+   * closed) is released by the sweep and delivered.
+   */
+  @Test
+  void aParkedDeliveryWithAClosedBreakerIsReleased() {
+    try (Receiver receiver = Receiver.start(gw.vertx())) {
+      String token = gw.partnerToken("restarted-app");
+      String sub = gw.subscribe(token, receiver.url(), "order.created").getString("id");
+      gw.ingest(TestGateway.event("order.created", new JsonObject().put("i", 1)));
+      eventually(() -> receiver.count() == 1, 10_000, "the first delivery");
+      eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND status = 'success'",
+        UUID.fromString(sub)) == 1, 10_000, "its row");
+      gw.query("UPDATE deliveries SET status = 'pending', attempts = 0, completed_at = NULL, next_attempt_at = 'infinity'"
+        + " WHERE subscription_id = $1", UUID.fromString(sub));
+
+      eventually(() -> receiver.count() == 2, 10_000, "the parked delivery to be released and sent again");
+      eventually(() -> parked(sub) == 0 && gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1"
+        + " AND status = 'success'", UUID.fromString(sub)) == 1, 10_000, "it to succeed");
+    }
+  }
+
   private long parked(String sub) {
     return gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND next_attempt_at = 'infinity'",
       UUID.fromString(sub));

@@ -6,6 +6,7 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Parked deliveries come back:
  * <ul>
- *   <li>all of them, when the breaker closes on this node (its half-open probe succeeded);</li>
+ *   <li>all of them, when the breaker closes on this node (its half-open probe succeeded): they are claimed
+ *   straight from the parked index by this node's scheduler as it has room ({@link #claim});</li>
  *   <li>one at a time while the breaker is half-open, at most once per reset period per endpoint: the
  *   probe, for an endpoint that gets no new traffic;</li>
  *   <li>all of them, from the periodic {@link #sweep}, for endpoints whose breaker is closed on this
@@ -51,16 +54,32 @@ public final class ParkedDeliveries {
   private static final String RELEASE = """
     UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
       FROM (SELECT id FROM deliveries
-             WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($1)
+             WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($1) AND status IN ('pending', 'retrying')
              LIMIT $2 FOR UPDATE SKIP LOCKED) p
      WHERE d.id = p.id""";
   /** The half-open probe: the parked delivery with the fewest attempts, so probing never exhausts one. */
   private static final String RELEASE_PROBE = """
     UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
       FROM (SELECT id FROM deliveries
-             WHERE next_attempt_at = 'infinity' AND subscription_id = $1
+             WHERE next_attempt_at = 'infinity' AND subscription_id = $1 AND status IN ('pending', 'retrying')
              ORDER BY attempts, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) p
      WHERE d.id = p.id""";
+  /**
+   * Draining after a breaker closed: parked deliveries are claimed straight from the parked index (leased
+   * to this node, as the scheduler's claim does) rather than first made due and then claimed, which would
+   * write each row once more.
+   */
+  private static final String CLAIM = """
+    WITH parked AS (
+      SELECT id FROM deliveries
+       WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($4) AND status IN ('pending', 'retrying')
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED)
+    UPDATE deliveries d
+       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
+      FROM parked, events e
+     WHERE d.id = parked.id AND e.id = d.event_id
+    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
   private static final String COUNT = "SELECT count(*) FROM deliveries WHERE next_attempt_at = 'infinity'";
 
   private final SubscriptionIndex index;
@@ -68,6 +87,8 @@ public final class ParkedDeliveries {
   private final long resetMs;
   /** When each endpoint last had a delivery released as its probe (epoch ms). */
   private final Map<String, Long> probed = new ConcurrentHashMap<>();
+  /** Subscriptions whose endpoint's breaker closed on this node and that may still have parked deliveries. */
+  private final Set<UUID> draining = ConcurrentHashMap.newKeySet();
 
   public ParkedDeliveries(SubscriptionIndex index, EndpointBreakers breakers, long resetMs) {
     this.index = index;
@@ -81,15 +102,40 @@ public final class ParkedDeliveries {
   }
 
   /**
-   * The endpoint's breaker closed on this node: every delivery parked for it is due now. A failure is
-   * logged; the next {@link #sweep} releases them instead.
+   * The endpoint's breaker closed on this node: its parked deliveries are claimed by this node's scheduler
+   * as it has room ({@link #claim}), alongside the deliveries that come due.
    */
-  public Future<Integer> releaseEndpoint(Pool pool, String url) {
+  public void drain(String url) {
     List<UUID> subscriptions = index.idsWithUrl(url);
-    return (subscriptions.isEmpty() ? Future.succeededFuture(0) : releaseAll(pool, subscriptions, 0))
-      .onSuccess(n -> LOG.info("Breaker of {} closed: {} parked deliveries are due now", Endpoints.label(url), n))
-      .onFailure(e -> LOG.warn("Releasing the parked deliveries of {} failed ({}); the next sweep will",
-        Endpoints.label(url), e.getMessage()));
+    LOG.info("Breaker of {} closed: draining its parked deliveries", Endpoints.label(url));
+    draining.addAll(subscriptions);
+  }
+
+  /** Whether some subscription is being drained (its breaker closed on this node). */
+  public boolean draining() {
+    return !draining.isEmpty();
+  }
+
+  /**
+   * Claims up to {@code room} parked deliveries of the subscriptions being drained, leased to {@code node}.
+   * A subscription whose breaker opened again, or that is no longer active, leaves the drain (its parked
+   * deliveries stay parked, or go to the sweep); when fewer than {@code room} come back, the drain is over.
+   */
+  public Future<RowSet<Row>> claim(Pool pool, int room, long leaseMs, String node) {
+    draining.removeIf(id -> {
+      SubscriptionIndex.Target target = index.get(id);
+      return target == null || target.status() != Subscription.Status.ACTIVE
+        || breakers.state(target.url()) != CircuitBreakerState.CLOSED;
+    });
+    if (draining.isEmpty()) {
+      return Future.succeededFuture(null);
+    }
+    UUID[] ids = draining.toArray(UUID[]::new);
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(room, leaseMs, node, ids)).onSuccess(rows -> {
+      if (rows.size() < room) {
+        draining.removeAll(List.of(ids));
+      }
+    });
   }
 
   /**
@@ -114,6 +160,9 @@ public final class ParkedDeliveries {
           SubscriptionIndex.Target target = lookups.get(i).succeeded()
             ? (SubscriptionIndex.Target) lookups.get(i).result() : null;
           if (lookups.get(i).failed()) {
+            continue;
+          }
+          if (draining.contains(ids.get(i))) {
             continue;
           }
           CircuitBreakerState state = target == null ? CircuitBreakerState.CLOSED : breakers.state(target.url());

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,8 @@ public final class Scheduler extends VerticleBase {
   private boolean claiming;
   private boolean keeping;
   private boolean sweeping;
+  /** While parked deliveries are drained, claims alternate between them and the due ones. */
+  private boolean parkedTurn;
 
   public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
                    DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked) {
@@ -107,28 +110,40 @@ public final class Scheduler extends VerticleBase {
     return pool.close();
   }
 
+  /**
+   * Claims due deliveries (and, while an endpoint's breaker has just closed, that endpoint's parked
+   * deliveries, taking turns with the due ones) up to the node's free in-flight slots, and sends them to
+   * the dispatchers.
+   */
   private void claim() {
     int room = Math.min(config.schedulerBatch(), limits.available());
     if (claiming || room == 0) {
       return;
     }
     claiming = true;
-    pool.preparedQuery(CLAIM).execute(Tuple.of(room, config.lease().toMillis(), nodeId))
-      .onComplete(result -> {
-        claiming = false;
-        if (result.failed()) {
-          LOG.warn("Claiming due deliveries failed: {}", result.cause().getMessage());
-          return;
-        }
-        for (Row row : result.result()) {
+    parkedTurn = parked.draining() && !parkedTurn;
+    boolean fromParked = parkedTurn;
+    Future<RowSet<Row>> claimed = fromParked
+      ? parked.claim(pool, room, config.lease().toMillis(), nodeId)
+      : pool.preparedQuery(CLAIM).execute(Tuple.of(room, config.lease().toMillis(), nodeId));
+    claimed.onComplete(result -> {
+      claiming = false;
+      if (result.failed()) {
+        LOG.warn("Claiming {} deliveries failed: {}", fromParked ? "parked" : "due", result.cause().getMessage());
+        return;
+      }
+      RowSet<Row> rows = result.result();
+      if (rows != null) {
+        for (Row row : rows) {
           vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(row.getUUID("id"), row.getString("event_id"),
             row.getUUID("subscription_id"), row.getString("event_type"), row.getInteger("attempts"),
             row.getString("body")));
         }
-        if (result.result().size() == room) {
-          // More may be due: keep draining without waiting for the next tick.
-          vertx.runOnContext(v -> claim());
-        }
-      });
+      }
+      if ((rows != null && rows.size() == room) || parked.draining()) {
+        // More may be due or parked: keep draining without waiting for the next tick.
+        vertx.runOnContext(v -> claim());
+      }
+    });
   }
 }
