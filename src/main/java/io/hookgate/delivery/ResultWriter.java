@@ -64,8 +64,8 @@ public final class ResultWriter {
   private static final String INSERT_ATTEMPTS = """
     INSERT INTO attempts (delivery_id, subscription_id, attempt, created_at, request_headers, response_status,
                           response_headers, response_body, duration_ms, failure_reason)
-    SELECT a.delivery_id, a.subscription_id, a.attempt, a.created_at, a.request_headers::jsonb, a.response_status,
-           a.response_headers::jsonb, a.response_body, a.duration_ms, a.failure_reason
+    SELECT a.delivery_id, a.subscription_id, a.attempt, a.created_at, a.request_headers::json, a.response_status,
+           a.response_headers::json, a.response_body, a.duration_ms, a.failure_reason
       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::text[],
                   $9::int[], $10::text[])
            AS a(delivery_id, subscription_id, attempt, created_at, request_headers, response_status, response_headers,
