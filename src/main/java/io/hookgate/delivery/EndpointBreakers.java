@@ -105,7 +105,7 @@ public final class EndpointBreakers {
     return endpoint(url).breaker.execute(attempt);
   }
 
-  /** Called with the endpoint's URL when its breaker closes on this node (not when it follows another node). */
+  /** Called with the endpoint's URL when its breaker closes on this node, on its own probe or following another node. */
   public void onClosed(Consumer<String> listener) {
     this.onClosed = listener;
   }
@@ -120,13 +120,13 @@ public final class EndpointBreakers {
   }
 
   private void transition(Endpoint endpoint, String state) {
+    if (state.equals("closed")) {
+      onClosed.accept(endpoint.url);
+    }
     if (endpoint.applyingRemote) {
       return;
     }
     LOG.info("Circuit breaker of {} is now {}", Endpoints.label(endpoint.url), state);
-    if (state.equals("closed")) {
-      onClosed.accept(endpoint.url);
-    }
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("url", endpoint.url).put("state", state).put("node", nodeId));
     pool.preparedQuery(PERSIST).execute(Tuple.of(endpoint.url, state))
       .onFailure(e -> LOG.warn("Recording breaker state of {} failed: {}", Endpoints.label(endpoint.url), e.getMessage()));

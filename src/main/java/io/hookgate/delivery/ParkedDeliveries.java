@@ -70,16 +70,12 @@ public final class ParkedDeliveries {
    * write each row once more.
    */
   private static final String CLAIM = """
-    WITH parked AS (
+    WITH picked AS (
       SELECT id FROM deliveries
        WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($4) AND status IN ('pending', 'retrying')
        LIMIT $1
        FOR UPDATE SKIP LOCKED)
-    UPDATE deliveries d
-       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
-      FROM parked, events e
-     WHERE d.id = parked.id AND e.id = d.event_id
-    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
+    """ + Scheduler.LEASE_PICKED;
   private static final String COUNT = "SELECT count(*) FROM deliveries WHERE next_attempt_at = 'infinity'";
 
   private final SubscriptionIndex index;
@@ -103,11 +99,13 @@ public final class ParkedDeliveries {
 
   /**
    * The endpoint's breaker closed on this node: its parked deliveries are claimed by this node's scheduler
-   * as it has room ({@link #claim}), alongside the deliveries that come due.
+   * as it has room ({@link #claim}), alongside the deliveries that come due. Every node whose breaker
+   * follows the close does the same; {@code SKIP LOCKED} shares the rows out.
    */
   public void drain(String url) {
     List<UUID> subscriptions = index.idsWithUrl(url);
     LOG.info("Breaker of {} closed: draining its parked deliveries", Endpoints.label(url));
+    probed.remove(url);
     draining.addAll(subscriptions);
   }
 

@@ -11,6 +11,8 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Supplier;
+
 /**
  * Claims deliveries that are due (scheduled retries, and jobs whose lease ran out because their node
  * died or never got to them) and sends them to the dispatchers. Claims use
@@ -25,18 +27,24 @@ public final class Scheduler extends VerticleBase {
   private static final long LEDGER_PERIOD_MS = 1_000;
   private static final long PARKED_PERIOD_MS = 1_000;
 
+  /**
+   * Leases the deliveries a {@code picked} CTE chose to node $3 for $2 ms, returning what their jobs need;
+   * the claims of due and of parked deliveries differ only in what they pick.
+   */
+  static final String LEASE_PICKED = """
+    UPDATE deliveries d
+       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
+      FROM picked, events e
+     WHERE d.id = picked.id AND e.id = d.event_id
+    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
   private static final String CLAIM = """
-    WITH due AS (
+    WITH picked AS (
       SELECT id FROM deliveries
        WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
        ORDER BY next_attempt_at
        LIMIT $1
        FOR UPDATE SKIP LOCKED)
-    UPDATE deliveries d
-       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
-      FROM due, events e
-     WHERE d.id = due.id AND e.id = d.event_id
-    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
+    """ + LEASE_PICKED;
   private static final String COUNT_DUE = """
     SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()""";
 
@@ -49,8 +57,6 @@ public final class Scheduler extends VerticleBase {
   private final String nodeId;
   private Pool pool;
   private boolean claiming;
-  private boolean keeping;
-  private boolean sweeping;
   /** While parked deliveries are drained, claims alternate between them and the due ones. */
   private boolean parkedTurn;
 
@@ -74,35 +80,36 @@ public final class Scheduler extends VerticleBase {
       pool.query(COUNT_DUE).execute().onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0)));
       ParkedDeliveries.count(pool).onSuccess(metrics::parked);
     });
-    vertx.setPeriodic(PARKED_PERIOD_MS, id -> sweepParked());
-    vertx.setPeriodic(Math.min(LEDGER_PERIOD_MS, config.lease().toMillis() / 4), id -> keepLedger());
+    Periodic sweep = new Periodic("Releasing parked deliveries", () -> parked.sweep(pool));
+    vertx.setPeriodic(PARKED_PERIOD_MS, id -> sweep.run());
+    Periodic keep = new Periodic("Keeping the fan-out ledger", () -> ledger.tick(pool));
+    vertx.setPeriodic(Math.min(LEDGER_PERIOD_MS, config.lease().toMillis() / 4), id -> keep.run());
     return ledger.listen(vertx).compose(v -> ledger.heartbeat(pool));
   }
 
-  private void keepLedger() {
-    if (keeping) {
-      return;
-    }
-    keeping = true;
-    ledger.tick(pool).onComplete(done -> {
-      keeping = false;
-      if (done.failed()) {
-        LOG.warn("Keeping the fan-out ledger failed: {}", done.cause().getMessage());
-      }
-    });
-  }
+  /** Runs a periodic task unless its previous run is still going; a failure is logged for the next run. */
+  private static final class Periodic {
+    private final String what;
+    private final Supplier<Future<?>> task;
+    private boolean running;
 
-  private void sweepParked() {
-    if (sweeping) {
-      return;
+    Periodic(String what, Supplier<Future<?>> task) {
+      this.what = what;
+      this.task = task;
     }
-    sweeping = true;
-    parked.sweep(pool).onComplete(done -> {
-      sweeping = false;
-      if (done.failed()) {
-        LOG.warn("Releasing parked deliveries failed: {}", done.cause().getMessage());
+
+    void run() {
+      if (running) {
+        return;
       }
-    });
+      running = true;
+      task.get().onComplete(done -> {
+        running = false;
+        if (done.failed()) {
+          LOG.warn("{} failed: {}", what, done.cause().getMessage());
+        }
+      });
+    }
   }
 
   @Override
