@@ -122,8 +122,7 @@ public final class ParkedDeliveries {
   public Future<RowSet<Row>> claim(Pool pool, int room, long leaseMs, String node) {
     draining.removeIf(id -> {
       SubscriptionIndex.Target target = index.get(id);
-      return target == null || target.status() != Subscription.Status.ACTIVE
-        || breakers.state(target.url()) != CircuitBreakerState.CLOSED;
+      return target == null || target.status() != Subscription.Status.ACTIVE || waits(target);
     });
     if (draining.isEmpty()) {
       return Future.succeededFuture(null);
@@ -155,18 +154,14 @@ public final class ParkedDeliveries {
         List<UUID> probes = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (int i = 0; i < ids.size(); i++) {
-          SubscriptionIndex.Target target = lookups.get(i).succeeded()
-            ? (SubscriptionIndex.Target) lookups.get(i).result() : null;
-          if (lookups.get(i).failed()) {
+          // Not known now (lookup failed), or already being drained by this node: left for a later sweep.
+          if (lookups.get(i).failed() || draining.contains(ids.get(i))) {
             continue;
           }
-          if (draining.contains(ids.get(i))) {
-            continue;
-          }
-          CircuitBreakerState state = target == null ? CircuitBreakerState.CLOSED : breakers.state(target.url());
-          if (target == null || target.status() != Subscription.Status.ACTIVE || state == CircuitBreakerState.CLOSED) {
+          SubscriptionIndex.Target target = (SubscriptionIndex.Target) lookups.get(i).result();
+          if (!waits(target)) {
             all.add(ids.get(i));
-          } else if (state == CircuitBreakerState.HALF_OPEN && probeDue(target.url(), now)) {
+          } else if (breakers.state(target.url()) == CircuitBreakerState.HALF_OPEN && probeDue(target.url(), now)) {
             probes.add(ids.get(i));
           }
         }
@@ -183,6 +178,12 @@ public final class ParkedDeliveries {
         return released;
       });
     });
+  }
+
+  /** Whether a subscription's parked deliveries should stay parked: it is active and its breaker is not closed. */
+  private boolean waits(SubscriptionIndex.Target target) {
+    return target != null && target.status() == Subscription.Status.ACTIVE
+      && breakers.state(target.url()) != CircuitBreakerState.CLOSED;
   }
 
   private boolean probeDue(String url, long now) {
