@@ -27,6 +27,11 @@ final class CpuMeter {
     this.last = start;
   }
 
+  /** For the baselines: their forwarder runs inside this harness JVM, so its CPU is counted as the harness's. */
+  static CpuMeter withoutGateway() {
+    return new CpuMeter(-1);
+  }
+
   /** Cores busy per role since the previous call (or construction): one point of the timeline. */
   JsonObject interval() {
     long[] now = sample();

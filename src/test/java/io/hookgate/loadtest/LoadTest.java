@@ -190,14 +190,16 @@ public final class LoadTest {
     waitUntil(() -> !warm.running(), options.warmupS() * 1000L + 30_000);
     warm.close();
     Generator g = new Generator(vertx, port, "/", "none", options.eventBytes(), options.connections(), prefix);
+    CpuMeter cpu = CpuMeter.withoutGateway();
     long start = System.nanoTime();
     g.closedLoop(options.connections(), options.durationS() * 1000L);
     waitUntil(() -> !g.running(), options.durationS() * 1000L + 30_000);
     double seconds = (System.nanoTime() - start) / 1e9;
     g.close();
     Histogram h = g.ackLatency.getIntervalHistogram();
+    // The forwarder runs in this JVM: "harness" is generator, forwarder and sink together.
     return new JsonObject().put("requests_per_s", Math.round(g.acked.get() / seconds)).put("errors", g.errors.get())
-      .put("p99_ms", h.getValueAtPercentile(99));
+      .put("p99_ms", h.getValueAtPercentile(99)).put("cpu", cpu.report(g.acked.get()));
   }
 
   // ---------------------------------------------------------------- gateway scenarios
