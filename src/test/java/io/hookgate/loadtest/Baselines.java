@@ -1,17 +1,27 @@
 package io.hookgate.loadtest;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The yardsticks measured in the same run, on the same machine and payloads:
@@ -20,32 +30,68 @@ import io.vertx.sqlclient.Tuple;
  *   <li>naive durable: the same with one INSERT (own transaction, fsync on) per request before
  *       forwarding — what a straightforward durable gateway does.</li>
  * </ul>
+ * Each server runs one instance per event loop, as the gateway's API does: a server made outside a
+ * verticle has a single event loop, and the bare forwarder then stopped at one thread's worth of work
+ * with half the machine idle.
  */
 final class Baselines {
   private Baselines() {
   }
 
-  /** Starts a forwarder on a free loopback port; {@code pg} null for the bare one. */
-  static Future<HttpServer> forwarder(Vertx vertx, String sinkUrl, PgConnectOptions pg) {
-    java.net.URI sink = java.net.URI.create(sinkUrl);
-    HttpClient client = vertx.httpClientBuilder()
-      .with(new HttpClientOptions().setKeepAlive(true))
-      .with(new PoolOptions().setHttp1MaxSize(64))
-      .build();
+  /** A server deployed on several event loops, with the naive forwarder's pool (null otherwise). */
+  record Server(int port, String deployment, Pool pool) {
+    Future<Void> close(Vertx vertx) {
+      return vertx.undeploy(deployment).compose(v -> pool == null ? Future.succeededFuture() : pool.close());
+    }
+  }
+
+  /** The sink the baselines forward to: answers "ok" to every POST. */
+  static Future<Server> sink(Vertx vertx, int instances) {
+    return serve(vertx, instances, client -> r -> r.body().onSuccess(b -> r.response().end("ok")), null);
+  }
+
+  /** A forwarder to {@code sinkUrl} on a free loopback port; {@code pg} null for the bare one. */
+  static Future<Server> forwarder(Vertx vertx, String sinkUrl, PgConnectOptions pg, int instances) {
+    URI sink = URI.create(sinkUrl);
     Pool pool = pg == null ? null : PgBuilder.pool()
-      .with(new io.vertx.sqlclient.PoolOptions().setMaxSize(32))
+      .with(new io.vertx.sqlclient.PoolOptions().setMaxSize(32).setEventLoopSize(instances))
       .connectingTo(pg).using(vertx).build();
     Future<Void> schema = pool == null ? Future.succeededFuture()
       : pool.query("CREATE TABLE IF NOT EXISTS naive_events (id text PRIMARY KEY, body text NOT NULL)").execute().mapEmpty();
-    return schema.compose(v -> vertx.createHttpServer().requestHandler(request -> request.body().compose(body -> {
+    return schema.compose(v -> serve(vertx, instances, client -> request -> request.body().compose(body -> {
       Future<?> stored = pool == null ? Future.succeededFuture()
         : pool.preparedQuery("INSERT INTO naive_events (id, body) VALUES ($1, $2)")
-          .execute(Tuple.of(java.util.UUID.randomUUID().toString(), body.toString()));
+          .execute(Tuple.of(UUID.randomUUID().toString(), body.toString()));
       return stored.compose(s -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
           .setHost(sink.getHost()).setPort(sink.getPort()).setURI(sink.getPath())))
         .compose(out -> out.send(body))
         .compose(response -> response.body());
-    }).onComplete(done -> request.response().setStatusCode(done.succeeded() ? 202 : 502).end()))
-      .listen(0, "127.0.0.1"));
+    }).onComplete(done -> request.response().setStatusCode(done.succeeded() ? 202 : 502).end()), pool));
+  }
+
+  /** {@code instances} verticles sharing one loopback port, each with its own HTTP client. */
+  private static Future<Server> serve(Vertx vertx, int instances,
+                                      Function<HttpClient, Handler<HttpServerRequest>> handler, Pool pool) {
+    int port = freePort();
+    return vertx.deployVerticle(() -> new VerticleBase() {
+      private HttpClient client;
+
+      @Override
+      public Future<?> start() {
+        client = vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setKeepAlive(true))
+          .with(new PoolOptions().setHttp1MaxSize(64))
+          .build();
+        return vertx.createHttpServer().requestHandler(handler.apply(client)).listen(port, "127.0.0.1");
+      }
+    }, new DeploymentOptions().setInstances(instances)).map(id -> new Server(port, id, pool));
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

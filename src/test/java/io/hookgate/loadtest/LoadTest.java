@@ -6,7 +6,6 @@ import io.hookgate.support.NodeProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -164,23 +163,24 @@ public final class LoadTest {
 
   private JsonObject baselines() throws Exception {
     JsonObject result = new JsonObject();
-    HttpServer sink = await(vertx.createHttpServer()
-      .requestHandler(r -> r.body().onSuccess(b -> r.response().end("ok"))).listen(0, "127.0.0.1"));
-    String sinkUrl = "http://127.0.0.1:" + sink.actualPort() + "/sink";
-    HttpServer bare = await(Baselines.forwarder(vertx, sinkUrl, null));
-    result.put("bare_forwarder", closedLoopRate(bare.actualPort(), "bare"));
-    await(bare.close());
+    // One server instance per event loop of this Vert.x, like the gateway's API verticles.
+    int instances = 2 * Runtime.getRuntime().availableProcessors();
+    Baselines.Server sink = await(Baselines.sink(vertx, instances));
+    String sinkUrl = "http://127.0.0.1:" + sink.port() + "/sink";
+    Baselines.Server bare = await(Baselines.forwarder(vertx, sinkUrl, null, instances));
+    result.put("bare_forwarder", closedLoopRate(bare.port(), "bare"));
+    await(bare.close(vertx));
     Path pgDir = Files.createTempDirectory("hookgate-loadtest-naive");
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgDir).setCleanDataDirectory(true)
       .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start()) {
-      HttpServer naive = await(Baselines.forwarder(vertx, sinkUrl, new PgConnectOptions().setHost("localhost")
-        .setPort(pg.getPort()).setDatabase("postgres").setUser("postgres")));
-      result.put("naive_durable_forwarder", closedLoopRate(naive.actualPort(), "naive"));
-      await(naive.close());
+      Baselines.Server naive = await(Baselines.forwarder(vertx, sinkUrl, new PgConnectOptions().setHost("localhost")
+        .setPort(pg.getPort()).setDatabase("postgres").setUser("postgres"), instances));
+      result.put("naive_durable_forwarder", closedLoopRate(naive.port(), "naive"));
+      await(naive.close(vertx));
     } finally {
       deleteRecursively(pgDir);
     }
-    await(sink.close());
+    await(sink.close(vertx));
     return result;
   }
 
