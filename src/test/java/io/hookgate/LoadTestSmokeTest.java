@@ -10,15 +10,23 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The load-test harness, run small (seconds), so it cannot rot: every acknowledged event arrives. */
+/**
+ * The load-test harness, run small (seconds), so it cannot rot: the three baselines forward without
+ * errors, and every event the gateway acknowledged arrives.
+ */
 class LoadTestSmokeTest {
   @TempDir
   Path out;
 
   @Test
   void theHarnessRunsAndLosesNothing() throws Exception {
-    JsonObject report = LoadTestRunner.run("--scenarios=smoke", "--duration=3", "--warmup=1", "--connections=8",
-      "--out=" + out);
+    JsonObject report = LoadTestRunner.run("--scenarios=baselines,smoke", "--duration=3", "--warmup=1",
+      "--connections=8", "--out=" + out);
+    for (String baseline : new String[] {"bare_forwarder", "naive_durable_forwarder", "group_commit_forwarder"}) {
+      JsonObject measured = report.getJsonObject("baselines").getJsonObject(baseline);
+      assertThat(measured.getLong("requests_per_s")).as(baseline).isPositive();
+      assertThat(measured.getLong("errors")).as(baseline).isZero();
+    }
     JsonObject smoke = report.getJsonObject("scenarios").getJsonObject("smoke");
     assertThat(smoke.getLong("acked")).isPositive();
     assertThat(smoke.getLong("lost")).isZero();

@@ -167,21 +167,29 @@ public final class LoadTest {
     int instances = 2 * Runtime.getRuntime().availableProcessors();
     Baselines.Server sink = await(Baselines.sink(vertx, instances));
     String sinkUrl = "http://127.0.0.1:" + sink.port() + "/sink";
-    Baselines.Server bare = await(Baselines.forwarder(vertx, sinkUrl, null, instances));
+    Baselines.Server bare = await(Baselines.forwarder(vertx, sinkUrl, null, Baselines.Durability.NONE, instances));
     result.put("bare_forwarder", closedLoopRate(bare.port(), "bare"));
     await(bare.close(vertx));
-    Path pgDir = Files.createTempDirectory("hookgate-loadtest-naive");
+    result.put("naive_durable_forwarder", durableBaseline(sinkUrl, Baselines.Durability.PER_REQUEST, instances, "naive"));
+    result.put("group_commit_forwarder", durableBaseline(sinkUrl, Baselines.Durability.GROUP_COMMIT, instances, "group"));
+    await(sink.close(vertx));
+    return result;
+  }
+
+  /** A durable forwarder against its own fresh embedded PostgreSQL, fsync and synchronous commit on. */
+  private JsonObject durableBaseline(String sinkUrl, Baselines.Durability durability, int instances, String prefix)
+    throws Exception {
+    Path pgDir = Files.createTempDirectory("hookgate-loadtest-" + prefix);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgDir).setCleanDataDirectory(true)
       .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start()) {
-      Baselines.Server naive = await(Baselines.forwarder(vertx, sinkUrl, new PgConnectOptions().setHost("localhost")
-        .setPort(pg.getPort()).setDatabase("postgres").setUser("postgres"), instances));
-      result.put("naive_durable_forwarder", closedLoopRate(naive.port(), "naive"));
-      await(naive.close(vertx));
+      Baselines.Server forwarder = await(Baselines.forwarder(vertx, sinkUrl, new PgConnectOptions().setHost("localhost")
+        .setPort(pg.getPort()).setDatabase("postgres").setUser("postgres"), durability, instances));
+      JsonObject rate = closedLoopRate(forwarder.port(), prefix);
+      await(forwarder.close(vertx));
+      return rate;
     } finally {
       deleteRecursively(pgDir);
     }
-    await(sink.close(vertx));
-    return result;
   }
 
   private JsonObject closedLoopRate(int port, String prefix) throws InterruptedException {
@@ -409,6 +417,7 @@ public final class LoadTest {
     // request each, as the forwarders make) for larger fan-outs.
     double bare = b.getJsonObject("bare_forwarder").getLong("requests_per_s");
     double naive = b.getJsonObject("naive_durable_forwarder").getLong("requests_per_s");
+    double group = b.getJsonObject("group_commit_forwarder").getLong("requests_per_s");
     JsonObject ratios = new JsonObject();
     JsonObject scenarios = report.getJsonObject("scenarios");
     for (String name : scenarios.fieldNames()) {
@@ -417,7 +426,8 @@ public final class LoadTest {
         String prefix = "f" + fanout.group(1);
         double ours = scenarios.getJsonObject(name).getLong("deliveries_per_s");
         ratios.put(prefix + "_vs_naive_durable", Math.round(ours / naive * 100) / 100.0)
-          .put(prefix + "_vs_bare", Math.round(ours / bare * 100) / 100.0);
+          .put(prefix + "_vs_bare", Math.round(ours / bare * 100) / 100.0)
+          .put(prefix + "_vs_group_commit", Math.round(ours / group * 100) / 100.0);
       }
     }
     report.put("ratios", ratios);
