@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The load-test harness, run small (seconds), so it cannot rot: the three baselines forward without
- * errors, and every event the gateway acknowledged arrives.
+ * errors, every event the gateway acknowledged arrives, and the closed-loop run is set against the
+ * baselines.
  */
 class LoadTestSmokeTest {
   @TempDir
@@ -20,7 +21,7 @@ class LoadTestSmokeTest {
 
   @Test
   void theHarnessRunsAndLosesNothing() throws Exception {
-    JsonObject report = LoadTestRunner.run("--scenarios=baselines,smoke", "--duration=3", "--warmup=1",
+    JsonObject report = LoadTestRunner.run("--scenarios=baselines,smoke,throughput-f1", "--duration=3", "--warmup=1",
       "--connections=8", "--out=" + out);
     for (String baseline : new String[] {"bare_forwarder", "naive_durable_forwarder", "group_commit_forwarder"}) {
       JsonObject measured = report.getJsonObject("baselines").getJsonObject(baseline);
@@ -32,6 +33,13 @@ class LoadTestSmokeTest {
     assertThat(smoke.getLong("lost")).isZero();
     assertThat(smoke.getLong("bad_signatures")).isZero();
     assertThat(smoke.getLong("deliveries_per_s")).isPositive();
+    JsonObject f1 = report.getJsonObject("scenarios").getJsonObject("throughput-f1");
+    assertThat(f1.getLong("lost")).isZero();
+    // Each closed-loop scenario is compared with every baseline, by throughput and by CPU per request.
+    for (String ratio : new String[] {"f1_vs_naive_durable", "f1_vs_bare", "f1_vs_group_commit"}) {
+      assertThat(report.getJsonObject("ratios").getDouble(ratio)).as(ratio).isPositive();
+      assertThat(report.getJsonObject("cpu_ratios").getDouble(ratio)).as(ratio).isPositive();
+    }
     assertThat(Files.exists(out.resolve("report.json"))).isTrue();
     assertThat(Files.exists(out.resolve("smoke-throughput.png"))).isTrue();
   }

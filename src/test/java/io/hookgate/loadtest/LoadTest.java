@@ -416,23 +416,34 @@ public final class LoadTest {
       return;
     }
     // Every closed-loop scenario against the baselines: events/s for fan-out 1, deliveries/s (one outbound
-    // request each, as the forwarders make) for larger fan-outs.
-    double bare = b.getJsonObject("bare_forwarder").getLong("requests_per_s");
-    double naive = b.getJsonObject("naive_durable_forwarder").getLong("requests_per_s");
-    double group = b.getJsonObject("group_commit_forwarder").getLong("requests_per_s");
+    // request each, as the forwarders make) for larger fan-outs. The same against CPU: the baseline's machine
+    // CPU per request over the scenario's per delivery (2.0 = half the CPU per request), which a VM's steal
+    // and the minutes between the runs move far less than they move throughput.
+    Map<String, JsonObject> yardsticks = new LinkedHashMap<>();
+    yardsticks.put("naive_durable", b.getJsonObject("naive_durable_forwarder"));
+    yardsticks.put("bare", b.getJsonObject("bare_forwarder"));
+    yardsticks.put("group_commit", b.getJsonObject("group_commit_forwarder"));
     JsonObject ratios = new JsonObject();
+    JsonObject cpuRatios = new JsonObject();
     JsonObject scenarios = report.getJsonObject("scenarios");
     for (String name : scenarios.fieldNames()) {
       Matcher fanout = THROUGHPUT.matcher(name);
       if (fanout.matches()) {
-        String prefix = "f" + fanout.group(1);
-        double ours = scenarios.getJsonObject(name).getLong("deliveries_per_s");
-        ratios.put(prefix + "_vs_naive_durable", Math.round(ours / naive * 100) / 100.0)
-          .put(prefix + "_vs_bare", Math.round(ours / bare * 100) / 100.0)
-          .put(prefix + "_vs_group_commit", Math.round(ours / group * 100) / 100.0);
+        JsonObject ours = scenarios.getJsonObject(name);
+        double oursUs = machineUs(ours);
+        yardsticks.forEach((key, theirs) -> {
+          String ratio = "f" + fanout.group(1) + "_vs_" + key;
+          ratios.put(ratio, Math.round(100.0 * ours.getLong("deliveries_per_s") / theirs.getLong("requests_per_s")) / 100.0);
+          cpuRatios.put(ratio, Math.round(100.0 * machineUs(theirs) / Math.max(1, oursUs)) / 100.0);
+        });
       }
     }
-    report.put("ratios", ratios);
+    report.put("ratios", ratios).put("cpu_ratios", cpuRatios);
+  }
+
+  /** Machine CPU µs per delivery (per request for a baseline) in the measured window. */
+  private static double machineUs(JsonObject measured) {
+    return measured.getJsonObject("cpu").getJsonObject("cpu_us_per_delivery").getLong("machine", 0L);
   }
 
   private void chart(String name, List<JsonObject> timeline) throws IOException {
