@@ -44,7 +44,7 @@ final class Baselines {
   private Baselines() {
   }
 
-  /** A server deployed on several event loops, with the naive forwarder's pool (null otherwise). */
+  /** A server deployed on several event loops, with a durable forwarder's database pool (null otherwise). */
   record Server(int port, String deployment, Pool pool) {
     Future<Void> close(Vertx vertx) {
       return vertx.undeploy(deployment).compose(v -> pool == null ? Future.succeededFuture() : pool.close());
