@@ -166,12 +166,10 @@ public final class Dispatcher extends VerticleBase {
         } else {
           // No attempt to record: the node's slot is free now too.
           services.limits().releaseNode(1);
-          if (!(result.cause() instanceof OpenCircuitException)) {
-            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
-          }
           if (result.cause() instanceof OpenCircuitException) {
             writer.park(job);
           } else {
+            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
             writer.postpone(job, Instant.now().plusSeconds(5));
           }
         }
