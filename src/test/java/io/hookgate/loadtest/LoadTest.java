@@ -43,6 +43,8 @@ public final class LoadTest {
   /** throughput-f&lt;N&gt;: the closed-loop scenario at fan-out N. */
   private static final Pattern THROUGHPUT = Pattern.compile("throughput-f([1-9][0-9]{0,2})");
   private static final long SETTLE_MAX_S = 120;
+  /** Seconds an open-loop scenario runs at its own rate after the closed-loop warm-up, before its window. */
+  private static final long PACED_WARMUP_S = 30;
   private static final Pattern LATENCY = Pattern.compile("latency-([1-9][0-9]{0,5})");
 
   /** What a run is asked to do. */
@@ -238,24 +240,29 @@ public final class LoadTest {
       }
 
       if (options.warmupS() > 0) {
-        Generator warm = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
-          options.connections(), s.name() + "-warm");
+        List<Sink> receivers = new ArrayList<>(sinks);
+        receivers.addAll(dead);
         // Closed loop at full concurrency: the JIT compiles the hot paths (on 2 shared cores C2 needs tens of
         // seconds), then the backlog drains before the measured window starts.
-        warm.closedLoop(options.connections(), options.warmupS() * 1000L);
-        waitUntil(() -> !warm.running(), options.warmupS() * 1000L + 30_000);
-        warm.close();
-        waitUntil(() -> sinks.stream().allMatch(k -> k.received.get() >= warm.acked.get())
-          && dead.stream().allMatch(k -> k.received.get() >= warm.acked.get()), 300_000);
+        long warmupMs = options.warmupS() * 1000L;
+        Generator warm = generator(port, s.name() + "-warm", 1);
+        warmUp(warm, () -> warm.closedLoop(options.connections(), warmupMs), warmupMs, receivers);
         settleS = settle(gateway.pid());
+        if (s.rate() > 0) {
+          // Then a while at the window's own rate. Load at full concurrency takes other branches than load at a
+          // steady rate (overload deferral, waiting for slots, big batches), so both JVMs deoptimised and
+          // recompiled for the first ~15 s of an open-loop window: 59 % of the gateway's CPU was C2 then.
+          long pacedMs = Math.min(PACED_WARMUP_S, options.warmupS()) * 1000L;
+          Generator paced = generator(port, s.name() + "-paced", 1);
+          warmUp(paced, () -> paced.openLoop(s.rate(), pacedMs, 20_000), pacedMs, receivers);
+        }
         sinks.forEach(k -> k.latency.reset());
       }
       // A dead endpoint dies when the window opens (it was healthy through the warm-up, whose backlog
       // would otherwise still be draining into the measurement).
       dead.forEach(d -> d.mode(Sink.Mode.DEAD, 0, 0));
 
-      Generator g = new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
-        options.connections(), s.name(), options.batch());
+      Generator g = generator(port, s.name(), options.batch());
       long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
       CpuMeter cpu = new CpuMeter(gateway.pid());
       List<JsonObject> timeline = new ArrayList<>();
@@ -323,6 +330,22 @@ public final class LoadTest {
         await(sink.close());
       }
     }
+  }
+
+  private Generator generator(int port, String prefix, int batch) {
+    return new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
+      options.connections(), prefix, batch);
+  }
+
+  /** Runs a warm-up load until it ends by itself, then waits until every receiver has been sent all it acked. */
+  private static void warmUp(Generator warm, Runnable load, long loadMs, List<Sink> receivers)
+    throws InterruptedException {
+    long[] before = receivers.stream().mapToLong(k -> k.received.get()).toArray();
+    load.run();
+    waitUntil(() -> !warm.running(), loadMs + 30_000);
+    warm.close();
+    waitUntil(() -> java.util.stream.IntStream.range(0, receivers.size())
+      .allMatch(i -> receivers.get(i).received.get() - before[i] >= warm.acked.get()), 300_000);
   }
 
   /**
