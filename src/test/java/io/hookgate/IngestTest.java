@@ -23,12 +23,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Ingest: idempotency, matching (types, wildcards, filters, target applications), and bad input. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IngestTest {
+  private static final int COMMIT_WAIT_MS = 100;
   private TestGateway gw;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("ingest").put("max-batch", 5)
-      .put("max-event-bytes", 2048)));
+    // One API verticle, so that requests sent together reach the same writer and its commit wait.
+    gw = TestGateway.start(TestGateway.fastDelivery(tree -> {
+      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS);
+      tree.getJsonObject("http").put("instances", 1);
+    }));
   }
 
   @AfterAll
@@ -58,6 +62,21 @@ class IngestTest {
       assertThat((long) gw.event("ord-100-created").getJsonArray("deliveries").size()).isEqualTo(2);
       assertThat(gw.event("ord-100-created").getJsonObject("data").getInteger("n")).isEqualTo(1);
     }
+  }
+
+  @Test
+  void eventsSentTogetherShareOneCommitAndAreEachAcknowledged() {
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sent.add(gw.client().post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
+        .sendJsonObject(TestGateway.event("customer.created", new JsonObject()).put("id", "together-" + i)));
+    }
+    List<HttpResponse<Buffer>> responses = TestGateway.await(io.vertx.core.Future.all(sent)).list();
+    assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202));
+    // One statement writes one receive time for all its events: fewer than 8 arrived, so the first waited
+    // (up to COMMIT_WAIT_MS) for the others.
+    assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'together-%'")).isEqualTo(3);
+    assertThat(gw.count("SELECT count(DISTINCT received_at) FROM events WHERE id LIKE 'together-%'")).isEqualTo(1);
   }
 
   @Test

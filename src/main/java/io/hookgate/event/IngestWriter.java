@@ -29,7 +29,8 @@ import java.util.UUID;
 
 /**
  * Writes events and their deliveries with group commit: requests that arrive while a write is in
- * flight are queued and written together in the next one, as a single statement (multi-row
+ * flight are queued and written together in the next one (and, with no write in flight, a handful of
+ * events waits up to {@code ingest.commit-wait-ms} for company), as a single statement (multi-row
  * {@code unnest} inserts of events and deliveries, atomic without an explicit transaction). Requests
  * are answered only after their statement committed; then the new deliveries go out on the event bus,
  * as jobs without a row: the event row's fan-out is their durable record until the first attempt's
@@ -80,6 +81,11 @@ public final class IngestWriter {
              AS d(id, event_id, subscription_id, application_id, event_type, status, reason)
        WHERE d.event_id IN (SELECT id FROM ev))
     SELECT id FROM ev""";
+  /**
+   * Queued events that are written without waiting for more. At 2,000 events/s (two writers) batches
+   * were 2.4 events on average: each paid a statement, a commit and the wake-ups of a round trip.
+   */
+  private static final int WRITE_AT_ONCE = 8;
   private static final String ORIGINALS = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
 
   /**
@@ -95,10 +101,15 @@ public final class IngestWriter {
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final List<Request> queue = new ArrayList<>();
+  private final long commitWaitMs;
+  private int queuedEvents;
   private boolean writing;
+  /** No write in flight, and a few events wait {@link #commitWaitMs} for more to join them. */
+  private boolean waiting;
 
-  public IngestWriter(Vertx vertx, Pool pool, FanoutLedger ledger, int maxRowsPerWrite, DeliveryMetrics metrics,
-                      InFlightLimits limits) {
+  public IngestWriter(Vertx vertx, Pool pool, FanoutLedger ledger, int maxRowsPerWrite, long commitWaitMs,
+                      DeliveryMetrics metrics, InFlightLimits limits) {
+    this.commitWaitMs = commitWaitMs;
     this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
@@ -125,8 +136,19 @@ public final class IngestWriter {
     }
     Promise<List<Result>> promise = Promise.promise();
     queue.add(new Request(items, promise));
-    if (!writing) {
-      writeQueued();
+    queuedEvents += items.size();
+    if (!writing && !waiting) {
+      if (commitWaitMs == 0 || queuedEvents >= WRITE_AT_ONCE) {
+        writeQueued();
+      } else {
+        waiting = true;
+        vertx.setTimer(commitWaitMs, id -> {
+          waiting = false;
+          if (!writing && !queue.isEmpty()) {
+            writeQueued();
+          }
+        });
+      }
     }
     return promise.future();
   }
@@ -136,6 +158,7 @@ public final class IngestWriter {
     int rows = 0;
     while (!queue.isEmpty() && (batch.isEmpty() || rows < maxRowsPerWrite)) {
       Request next = queue.remove(0);
+      queuedEvents -= next.items().size();
       batch.add(next);
       for (Item item : next.items()) {
         rows += 1 + item.deliveries().size();

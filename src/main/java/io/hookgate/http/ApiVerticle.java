@@ -109,7 +109,8 @@ public final class ApiVerticle extends VerticleBase {
     ApplicationStore applications = new ApplicationStore(pool);
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
-    IngestWriter ingest = new IngestWriter(vertx, pool, shared.ledger(), 20_000, shared.metrics(), shared.limits());
+    IngestWriter ingest = new IngestWriter(vertx, pool, shared.ledger(), 20_000, config.ingest().commitWaitMs(),
+      shared.metrics(), shared.limits());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
     Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
