@@ -36,6 +36,8 @@ final class Generator {
   final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
   private final AtomicLong outstanding = new AtomicLong();
   private volatile boolean running;
+  /** False once {@link #handOver} gave the connections to a successor. */
+  private boolean ownsClient = true;
 
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix) {
     this(vertx, port, path, authorization, eventBytes, connections, prefix, 1);
@@ -44,17 +46,32 @@ final class Generator {
   /** {@code batch} events per request ({@code {"events": [...]}}) when above 1; rates count events. */
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix,
             int batch) {
-    this.batch = batch;
-    this.vertx = vertx;
-    this.path = path;
-    this.authorization = authorization;
-    this.prefix = prefix;
-    this.client = vertx.httpClientBuilder()
+    this(vertx, vertx.httpClientBuilder()
       .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
       .with(new PoolOptions().setHttp1MaxSize(connections))
-      .build();
-    // The envelope's other fields take about 150 bytes; the rest of the event is padding.
-    this.padding = "x".repeat(Math.max(0, eventBytes - 150));
+      .build(), path, authorization, "x".repeat(Math.max(0, eventBytes - 150)), prefix, batch);
+  }
+
+  /** {@code padding}: the envelope's other fields take about 150 bytes; the rest of the event is padding. */
+  private Generator(Vertx vertx, HttpClient client, String path, String authorization, String padding, String prefix,
+                    int batch) {
+    this.vertx = vertx;
+    this.client = client;
+    this.path = path;
+    this.authorization = authorization;
+    this.padding = padding;
+    this.prefix = prefix;
+    this.batch = batch;
+  }
+
+  /**
+   * A generator with counters of its own that sends over this one's connections, open and in use: it
+   * starts where this one leaves off, without a burst of new connections. This one's {@link #close}
+   * then leaves the connections to it.
+   */
+  Generator handOver(String prefix, int batch) {
+    ownsClient = false;
+    return new Generator(vertx, client, path, authorization, padding, prefix, batch);
   }
 
   /** Open loop: {@code rate} events per second for {@code durationMs}. */
@@ -138,6 +155,8 @@ final class Generator {
   }
 
   void close() {
-    client.close();
+    if (ownsClient) {
+      client.close();
+    }
   }
 }

@@ -225,6 +225,7 @@ public final class LoadTest {
     List<Sink> sinks = new ArrayList<>();
     List<Sink> dead = new ArrayList<>();
     long settleS = 0;
+    Generator paced = null;
     try {
       String token = partnerToken(port);
       for (int i = 0; i < s.fanout() + s.dead(); i++) {
@@ -247,14 +248,16 @@ public final class LoadTest {
         long warmupMs = options.warmupS() * 1000L;
         Generator warm = generator(port, s.name() + "-warm", 1);
         warmUp(warm, () -> warm.closedLoop(options.connections(), warmupMs), warmupMs, receivers);
+        warm.close();
         settleS = settle(gateway.pid());
         if (s.rate() > 0) {
           // Then a while at the window's own rate. Load at full concurrency takes other branches than load at a
           // steady rate (overload deferral, waiting for slots, big batches), so both JVMs deoptimised and
           // recompiled for the first ~15 s of an open-loop window: 59 % of the gateway's CPU was C2 then.
           long pacedMs = Math.min(PACED_WARMUP_S, options.warmupS()) * 1000L;
-          Generator paced = generator(port, s.name() + "-paced", 1);
-          warmUp(paced, () -> paced.openLoop(s.rate(), pacedMs, 20_000), pacedMs, receivers);
+          Generator pacing = generator(port, s.name() + "-paced", 1);
+          warmUp(pacing, () -> pacing.openLoop(s.rate(), pacedMs, 20_000), pacedMs, receivers);
+          paced = pacing;
         }
         sinks.forEach(k -> k.latency.reset());
       }
@@ -262,7 +265,8 @@ public final class LoadTest {
       // would otherwise still be draining into the measurement).
       dead.forEach(d -> d.mode(Sink.Mode.DEAD, 0, 0));
 
-      Generator g = generator(port, s.name(), options.batch());
+      // The window goes on over the paced phase's connections (a fresh client opened them during the window).
+      Generator g = paced != null ? paced.handOver(s.name(), options.batch()) : generator(port, s.name(), options.batch());
       long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
       CpuMeter cpu = new CpuMeter(gateway.pid());
       List<JsonObject> timeline = new ArrayList<>();
@@ -343,7 +347,6 @@ public final class LoadTest {
     long[] before = receivers.stream().mapToLong(k -> k.received.get()).toArray();
     load.run();
     waitUntil(() -> !warm.running(), loadMs + 30_000);
-    warm.close();
     waitUntil(() -> java.util.stream.IntStream.range(0, receivers.size())
       .allMatch(i -> receivers.get(i).received.get() - before[i] >= warm.acked.get()), 300_000);
   }
