@@ -225,7 +225,6 @@ public final class LoadTest {
     List<Sink> sinks = new ArrayList<>();
     List<Sink> dead = new ArrayList<>();
     long settleS = 0;
-    Generator paced = null;
     try {
       String token = partnerToken(port);
       for (int i = 0; i < s.fanout() + s.dead(); i++) {
@@ -240,6 +239,7 @@ public final class LoadTest {
         sinks.forEach(k -> k.mode(Sink.Mode.FLAKY, 0, options.sinkFailRate()));
       }
 
+      Generator paced = null;
       if (options.warmupS() > 0) {
         List<Sink> receivers = new ArrayList<>(sinks);
         receivers.addAll(dead);
