@@ -149,7 +149,8 @@ final class Baselines {
     }, new DeploymentOptions().setInstances(instances)).map(id -> new Server(port, id, pool));
   }
 
-  private static int freePort() {
+  /** A loopback port free at the moment of asking. */
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {

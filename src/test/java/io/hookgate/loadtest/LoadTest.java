@@ -18,7 +18,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -29,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * The load test: one command starts the gateway (its own JVM, -Xmx512m, embedded PostgreSQL with
@@ -219,7 +219,7 @@ public final class LoadTest {
   private JsonObject scenario(Scenario s) throws Exception {
     System.out.println("== " + s.name());
     Path data = Files.createTempDirectory("hookgate-loadtest-" + s.name());
-    int port = freePort();
+    int port = Baselines.freePort();
     JsonObject tree = gatewayConfig(data, port);
     NodeProcess gateway = NodeProcess.start(tree, options.gatewayJvm().toArray(String[]::new)).awaitRunning(120_000);
     List<Sink> sinks = new ArrayList<>();
@@ -347,7 +347,7 @@ public final class LoadTest {
     long[] before = receivers.stream().mapToLong(k -> k.received.get()).toArray();
     load.run();
     waitUntil(() -> !warm.running(), loadMs + 30_000);
-    waitUntil(() -> java.util.stream.IntStream.range(0, receivers.size())
+    waitUntil(() -> IntStream.range(0, receivers.size())
       .allMatch(i -> receivers.get(i).received.get() - before[i] >= warm.acked.get()), 300_000);
   }
 
@@ -556,12 +556,6 @@ public final class LoadTest {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 
