@@ -10,6 +10,7 @@ import io.vertx.core.http.RequestOptions;
 import org.HdrHistogram.Recorder;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +34,9 @@ final class Generator {
   final AtomicLong acked = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final AtomicLong skipped = new AtomicLong();
-  final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
+  /** Each acknowledged event's ingest latency (intended send → 202), ms; its keys are the acked ids. */
+  final Map<String, Integer> ackMs = new ConcurrentHashMap<>();
+  final Set<String> ackedIds = ackMs.keySet();
   private final AtomicLong outstanding = new AtomicLong();
   private volatile boolean running;
   /** False once {@link #handOver} gave the connections to a successor. */
@@ -141,8 +144,9 @@ final class Generator {
         outstanding.decrementAndGet();
         if (result.succeeded() && result.result() < 300) {
           acked.addAndGet(ids.size());
-          ackedIds.addAll(ids);
-          ackLatency.recordValue(Math.max(0, System.currentTimeMillis() - intendedMs));
+          int ms = (int) Math.max(0, System.currentTimeMillis() - intendedMs);
+          ids.forEach(id -> ackMs.put(id, ms));
+          ackLatency.recordValue(ms);
         } else {
           errors.addAndGet(ids.size());
         }

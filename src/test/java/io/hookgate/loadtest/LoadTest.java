@@ -264,6 +264,10 @@ public final class LoadTest {
       // A dead endpoint dies when the window opens (it was healthy through the warm-up, whose backlog
       // would otherwise still be draining into the measurement).
       dead.forEach(d -> d.mode(Sink.Mode.DEAD, 0, 0));
+      boolean latency = LATENCY.matcher(s.name()).matches();
+      if (latency) {
+        sinks.forEach(Sink::keepReceipts);
+      }
 
       // The window goes on over the paced phase's connections (a fresh client opened them during the window).
       Generator g = paced != null ? paced.handOver(s.name(), options.batch()) : generator(port, s.name(), options.batch());
@@ -322,8 +326,17 @@ public final class LoadTest {
       g.close();
       long deliveredNow = sinks.stream().mapToLong(k -> k.received.get()).sum() - java.util.Arrays.stream(receivedAtStart).sum();
       JsonObject cpuUse = restarted ? null : cpu.report(deliveredNow);
-      return summarize(s, g, sinks, dead, receivedAtStart, timeline, e2e, heapPeak, duration, recoveredAt, cpuUse)
+      JsonObject result = summarize(s, g, sinks, dead, receivedAtStart, timeline, e2e, heapPeak, duration, recoveredAt, cpuUse)
         .put("settle_s", settleS);
+      if (latency) {
+        // The last results reach the gateway's tables a moment after the sinks have every event.
+        Thread.sleep(2000);
+        List<Sink.Receipt> receipts = sinks.stream().flatMap(k -> k.receipts.stream()).toList();
+        JsonObject tail = TailBreakdown.of(web, port, ADMIN_KEY, receipts, g.ackMs);
+        System.out.println(s.name() + " tail: " + tail.encode());
+        result.put("tail", tail);
+      }
+      return result;
     } finally {
       gateway.terminate();
       deleteRecursively(data);

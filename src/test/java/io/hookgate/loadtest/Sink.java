@@ -12,8 +12,10 @@ import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +30,7 @@ final class Sink {
 
   private static final List<String> SIGNED_HEADERS = List.of("webhook-id", "webhook-timestamp", "webhook-signature");
   private static final String CREATED_AT = "\"created_at\":\"";
+  private static final long MAX_RECEIPTS = 2_000_000;
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -40,6 +43,17 @@ final class Sink {
   final AtomicLong received = new AtomicLong();
   final AtomicLong duplicates = new AtomicLong();
   final AtomicLong badSignatures = new AtomicLong();
+  /** Every first receipt while {@link #keepReceipts} is on (at most {@link #MAX_RECEIPTS}), for {@link TailBreakdown}. */
+  final Queue<Receipt> receipts = new ConcurrentLinkedQueue<>();
+  private final AtomicLong receiptCount = new AtomicLong();
+  private volatile boolean keeping;
+
+  /** An event's first arrival: its intended send time (the envelope's created_at) and when it arrived, ms. */
+  record Receipt(String id, long occurredMs, long receivedMs) {
+    long e2eMs() {
+      return receivedMs - occurredMs;
+    }
+  }
 
   private Sink(Vertx vertx, HttpServer server) {
     this.vertx = vertx;
@@ -58,6 +72,13 @@ final class Sink {
 
   void secret(String secret) {
     this.verifier = new Webhook(secret);
+  }
+
+  /** From now on, remembers each event's first receipt (the measured window of a latency scenario). */
+  void keepReceipts() {
+    receipts.clear();
+    receiptCount.set(0);
+    keeping = true;
   }
 
   void mode(Mode mode, long slowMs, double failFraction) {
@@ -92,6 +113,9 @@ final class Sink {
       } else {
         long occurred = OffsetDateTime.parse(createdAt(text)).toInstant().toEpochMilli();
         latency.recordValue(Math.max(0, now - occurred));
+        if (keeping && receiptCount.incrementAndGet() <= MAX_RECEIPTS) {
+          receipts.add(new Receipt(id, occurred, now));
+        }
       }
       if (mode == Mode.FLAKY && ThreadLocalRandom.current().nextDouble() < failFraction) {
         seen.remove(id);

@@ -1,0 +1,120 @@
+package io.hookgate.loadtest;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a latency window's slowest events spent their time. Each event's end-to-end latency (intended
+ * send → the sink's receipt) is cut in three at the instants the gateway records:
+ * <ul>
+ *   <li>{@code to_write}: until the gateway began writing the event (its {@code received_at}): the
+ *   generator's own lateness, loopback, the HTTP request, waiting in the ingest writer's queue;</li>
+ *   <li>{@code write_to_send}: from there until the attempt was sent (the receipt less the attempt's
+ *   {@code duration_ms}): the statement, the commit's fsync, the hand-over to a dispatcher, a connection;</li>
+ *   <li>{@code attempt}: the attempt's {@code duration_ms}, send → response at the gateway, the sink's
+ *   receipt and signature check inside it.</li>
+ * </ul>
+ * The slowest 1 % of receipts (at most {@link #SAMPLES}, spread evenly over them) are compared with as many
+ * spread evenly over the other 99 %, whose records are read back through the admin API after the window.
+ * {@code ack} (intended send → 202 at the generator) is reported beside them.
+ */
+final class TailBreakdown {
+  static final int SAMPLES = 150;
+  private static final String[] STAGES = {"to_write", "write_to_send", "attempt", "ack"};
+
+  private TailBreakdown() {
+  }
+
+  static JsonObject of(WebClient web, int port, String adminKey, List<Sink.Receipt> receipts, Map<String, Integer> ackMs) {
+    List<Sink.Receipt> sorted = new ArrayList<>(receipts);
+    sorted.sort(Comparator.comparingLong(Sink.Receipt::e2eMs).reversed());
+    int tail = Math.max(1, sorted.size() / 100);
+    if (sorted.isEmpty()) {
+      return new JsonObject().put("receipts", 0);
+    }
+    return new JsonObject()
+      .put("receipts", sorted.size())
+      .put("slowest_1_percent", group(web, port, adminKey, spread(sorted.subList(0, tail)), ackMs))
+      .put("other_99_percent", group(web, port, adminKey, spread(sorted.subList(tail, sorted.size())), ackMs));
+  }
+
+  private static List<Sink.Receipt> spread(List<Sink.Receipt> receipts) {
+    if (receipts.size() <= SAMPLES) {
+      return receipts;
+    }
+    List<Sink.Receipt> picked = new ArrayList<>(SAMPLES);
+    for (int i = 0; i < SAMPLES; i++) {
+      picked.add(receipts.get((int) ((long) i * receipts.size() / SAMPLES)));
+    }
+    return picked;
+  }
+
+  private static JsonObject group(WebClient web, int port, String adminKey, List<Sink.Receipt> samples,
+                                  Map<String, Integer> ackMs) {
+    List<long[]> rows = new ArrayList<>();
+    int retried = 0;
+    int unread = 0;
+    Map<String, Integer> largest = new LinkedHashMap<>();
+    for (Sink.Receipt r : samples) {
+      JsonObject event = get(web, port, adminKey, "/api/v1/events/" + r.id());
+      JsonArray deliveries = event == null ? null : event.getJsonArray("deliveries");
+      JsonObject delivery = deliveries == null || deliveries.isEmpty() ? null
+        : get(web, port, adminKey, "/api/v1/deliveries/" + deliveries.getJsonObject(0).getString("id"));
+      Integer ack = ackMs.get(r.id());
+      if (delivery == null || delivery.getInteger("duration_ms") == null || ack == null) {
+        unread++;
+        continue;
+      }
+      if (delivery.getInteger("attempts") > 1) {
+        retried++;
+        continue;
+      }
+      long written = OffsetDateTime.parse(event.getString("received_at")).toInstant().toEpochMilli();
+      long attempt = delivery.getInteger("duration_ms");
+      long[] stages = {written - r.occurredMs(), r.receivedMs() - attempt - written, attempt, ack};
+      rows.add(stages);
+      int top = 0;
+      for (int i = 1; i < 3; i++) {
+        top = stages[i] > stages[top] ? i : top;
+      }
+      largest.merge(STAGES[top], 1, Integer::sum);
+    }
+    JsonObject group = new JsonObject().put("samples", rows.size()).put("retried", retried).put("unread", unread)
+      .put("e2e_ms", percentiles(samples.stream().mapToLong(Sink.Receipt::e2eMs).toArray()));
+    for (int i = 0; i < STAGES.length; i++) {
+      int stage = i;
+      group.put(STAGES[i] + "_ms", percentiles(rows.stream().mapToLong(s -> s[stage]).toArray()));
+    }
+    return group.put("largest_stage", new JsonObject(new LinkedHashMap<>(largest)));
+  }
+
+  /** Median and 90th percentile (nearest rank). */
+  private static JsonObject percentiles(long[] values) {
+    if (values.length == 0) {
+      return null;
+    }
+    Arrays.sort(values);
+    return new JsonObject().put("p50", values[(values.length - 1) / 2]).put("p90", values[(int) ((values.length - 1) * 0.9)]);
+  }
+
+  private static JsonObject get(WebClient web, int port, String adminKey, String path) {
+    try {
+      Future<JsonObject> response = web.get(port, "127.0.0.1", path).bearerTokenAuthentication(adminKey).send()
+        .map(r -> r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("data") : null);
+      return response.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}
