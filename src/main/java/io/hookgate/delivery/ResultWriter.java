@@ -5,8 +5,6 @@ import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -241,7 +239,7 @@ public final class ResultWriter {
     List<Moved> m = moved;
     moved = new ArrayList<>();
     writing = true;
-    pool.withConnection(conn -> write(conn, r, m))
+    pool.withTransaction(conn -> write(conn, r, m))
       .onSuccess(disabled -> {
         limits.releaseNode(r.size());
         firstRowsWritten(r, m);
@@ -263,12 +261,6 @@ public final class ResultWriter {
       });
   }
 
-  /**
-   * One transaction, pipelined: BEGIN, the statements and COMMIT are sent together and answered together,
-   * one round trip instead of one per statement (a batch was six, each a wake-up of this node and of a
-   * PostgreSQL backend). A statement that fails aborts the transaction, the COMMIT then rolls it back, and
-   * the batch fails as a whole.
-   */
   private Future<List<UUID>> write(SqlConnection conn, List<Recorded> r, List<Moved> m) {
     List<Recorded> byId = new ArrayList<>(r);
     byId.sort(Comparator.comparing(x -> x.attempt().job().deliveryId()));
@@ -276,23 +268,23 @@ public final class ResultWriter {
     List<Moved> movedById = m.stream().filter(x -> x.job().unrecorded() == null)
       .sorted(Comparator.comparing(Moved::deliveryId)).toList();
     Tuple first = firstRows(byId, m);
-    List<Future<RowSet<Row>>> steps = new ArrayList<>();
-    steps.add(conn.query("BEGIN").execute());
+    Future<?> chain = Future.succeededFuture();
     if (!byId.isEmpty()) {
-      steps.add(conn.preparedQuery(INSERT_ATTEMPTS).execute(attemptRows(byId)));
+      chain = chain.compose(v -> conn.preparedQuery(INSERT_ATTEMPTS).execute(attemptRows(byId)));
     }
     if (first != null) {
-      steps.add(conn.preparedQuery(FIRST).execute(first));
+      chain = chain.compose(v -> conn.preparedQuery(FIRST).execute(first));
     }
     if (!advanced.isEmpty()) {
-      steps.add(conn.preparedQuery(ADVANCE).execute(advanceRows(advanced)));
+      chain = chain.compose(v -> conn.preparedQuery(ADVANCE).execute(advanceRows(advanced)));
     }
     if (!byId.isEmpty()) {
-      steps.add(conn.preparedQuery(STATS).execute(statsRows(byId)));
-      steps.add(conn.preparedQuery(HEALTH).execute(healthRows(byId)));
+      chain = chain
+        .compose(v -> conn.preparedQuery(STATS).execute(statsRows(byId)))
+        .compose(v -> conn.preparedQuery(HEALTH).execute(healthRows(byId)));
     }
     if (!movedById.isEmpty()) {
-      steps.add(conn.preparedQuery(MOVE).execute(moveRows(movedById)));
+      chain = chain.compose(v -> conn.preparedQuery(MOVE).execute(moveRows(movedById)));
     }
     Set<UUID> failing = new HashSet<>();
     Set<UUID> gone = new HashSet<>();
@@ -304,18 +296,17 @@ public final class ResultWriter {
         failing.add(x.attempt().job().subscriptionId());
       }
     }
-    Future<RowSet<Row>> disable = failing.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(AUTO_DISABLE)
-      .execute(Tuple.of(failing.stream().sorted().toArray(UUID[]::new), gone.toArray(UUID[]::new),
-        autoDisable.afterExhaustedDeliveries(), autoDisable.afterFailingFor().toMillis()));
-    steps.add(disable);
-    steps.add(conn.query("COMMIT").execute());
-    return Future.join(steps).map(v -> {
-      List<UUID> disabled = new ArrayList<>();
-      if (disable.result() != null) {
-        disable.result().forEach(row -> disabled.add(row.getUUID(0)));
-      }
-      return disabled;
-    });
+    if (failing.isEmpty()) {
+      return chain.map(v -> List.of());
+    }
+    return chain.compose(v -> conn.preparedQuery(AUTO_DISABLE).execute(Tuple.of(
+        failing.stream().sorted().toArray(UUID[]::new), gone.toArray(UUID[]::new),
+        autoDisable.afterExhaustedDeliveries(), autoDisable.afterFailingFor().toMillis())))
+      .map(rows -> {
+        List<UUID> disabled = new ArrayList<>();
+        rows.forEach(row -> disabled.add(row.getUUID(0)));
+        return disabled;
+      });
   }
 
   private void disabled(List<UUID> subscriptions) {
