@@ -22,6 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * duration; stops by itself.
  */
 final class Generator {
+  /**
+   * From the event's intended send time, ms: until the request was handed to the HTTP client (the
+   * generator's own lateness: its event loop busy, or its process waiting for a core) and until the 202.
+   */
+  record Timing(int lateMs, int ackMs) {
+  }
+
   private final Vertx vertx;
   private final HttpClient client;
   private final String path;
@@ -34,9 +41,9 @@ final class Generator {
   final AtomicLong acked = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final AtomicLong skipped = new AtomicLong();
-  /** Each acknowledged event's ingest latency (intended send → 202), ms; its keys are the acked ids. */
-  final Map<String, Integer> ackMs = new ConcurrentHashMap<>();
-  final Set<String> ackedIds = ackMs.keySet();
+  /** Each acknowledged event's timing; its keys are the acked ids. */
+  final Map<String, Timing> timings = new ConcurrentHashMap<>();
+  final Set<String> ackedIds = timings.keySet();
   private final AtomicLong outstanding = new AtomicLong();
   private volatile boolean running;
   /** False once {@link #handOver} gave the connections to a successor. */
@@ -120,6 +127,7 @@ final class Generator {
 
   private io.vertx.core.Future<Void> send(long intendedMs) {
     outstanding.incrementAndGet();
+    int lateMs = (int) Math.max(0, System.currentTimeMillis() - intendedMs);
     java.util.List<String> ids = new java.util.ArrayList<>(batch);
     // Written by hand rather than through JsonObject: the generator shares the cores with what it measures.
     String occurredAt = Instant.ofEpochMilli(intendedMs).toString();
@@ -145,7 +153,8 @@ final class Generator {
         if (result.succeeded() && result.result() < 300) {
           acked.addAndGet(ids.size());
           int ms = (int) Math.max(0, System.currentTimeMillis() - intendedMs);
-          ids.forEach(id -> ackMs.put(id, ms));
+          Timing timing = new Timing(lateMs, ms);
+          ids.forEach(id -> timings.put(id, timing));
           ackLatency.recordValue(ms);
         } else {
           errors.addAndGet(ids.size());

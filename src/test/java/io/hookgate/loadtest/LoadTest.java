@@ -332,7 +332,7 @@ public final class LoadTest {
         // The last results reach the gateway's tables a moment after the sinks have every event.
         Thread.sleep(2000);
         List<Sink.Receipt> receipts = sinks.stream().flatMap(k -> k.receipts.stream()).toList();
-        JsonObject tail = TailBreakdown.of(web, port, ADMIN_KEY, receipts, g.ackMs);
+        JsonObject tail = TailBreakdown.of(web, port, ADMIN_KEY, receipts, g.timings);
         System.out.println(s.name() + " tail: " + tail.encode());
         result.put("tail", tail);
       }

@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where a latency window's slowest events spent their time. Each event's end-to-end latency (intended
- * send → the sink's receipt) is cut in three at the instants the gateway records:
+ * send → the sink's receipt) is cut in four at the instants the generator and the gateway record:
  * <ul>
- *   <li>{@code to_write}: until the gateway began writing the event (its {@code received_at}): the
- *   generator's own lateness, loopback, the HTTP request, waiting in the ingest writer's queue;</li>
+ *   <li>{@code generator_late}: until the generator handed the request to its HTTP client (its event
+ *   loop busy, or its process waiting for a core);</li>
+ *   <li>{@code to_write}: from there until the gateway began writing the event (its {@code received_at}):
+ *   loopback, the HTTP request, waiting in the ingest writer's queue and its commit wait;</li>
  *   <li>{@code write_to_send}: from there until the attempt was sent (the receipt less the attempt's
  *   {@code duration_ms}): the statement, the commit's fsync, the hand-over to a dispatcher, a connection;</li>
  *   <li>{@code attempt}: the attempt's {@code duration_ms}, send → response at the gateway, the sink's
@@ -31,12 +33,15 @@ import java.util.concurrent.TimeUnit;
  */
 final class TailBreakdown {
   static final int SAMPLES = 150;
-  private static final String[] STAGES = {"to_write", "write_to_send", "attempt", "ack"};
+  /** The four consecutive stages, then the 202 (which overlaps them). */
+  private static final String[] STAGES = {"generator_late", "to_write", "write_to_send", "attempt", "ack"};
+  private static final int CONSECUTIVE = 4;
 
   private TailBreakdown() {
   }
 
-  static JsonObject of(WebClient web, int port, String adminKey, List<Sink.Receipt> receipts, Map<String, Integer> ackMs) {
+  static JsonObject of(WebClient web, int port, String adminKey, List<Sink.Receipt> receipts,
+                       Map<String, Generator.Timing> timings) {
     List<Sink.Receipt> sorted = new ArrayList<>(receipts);
     sorted.sort(Comparator.comparingLong(Sink.Receipt::e2eMs).reversed());
     int tail = Math.max(1, sorted.size() / 100);
@@ -45,8 +50,8 @@ final class TailBreakdown {
     }
     return new JsonObject()
       .put("receipts", sorted.size())
-      .put("slowest_1_percent", group(web, port, adminKey, spread(sorted.subList(0, tail)), ackMs))
-      .put("other_99_percent", group(web, port, adminKey, spread(sorted.subList(tail, sorted.size())), ackMs));
+      .put("slowest_1_percent", group(web, port, adminKey, spread(sorted.subList(0, tail)), timings))
+      .put("other_99_percent", group(web, port, adminKey, spread(sorted.subList(tail, sorted.size())), timings));
   }
 
   private static List<Sink.Receipt> spread(List<Sink.Receipt> receipts) {
@@ -61,7 +66,7 @@ final class TailBreakdown {
   }
 
   private static JsonObject group(WebClient web, int port, String adminKey, List<Sink.Receipt> samples,
-                                  Map<String, Integer> ackMs) {
+                                  Map<String, Generator.Timing> timings) {
     List<long[]> rows = new ArrayList<>();
     int retried = 0;
     int unread = 0;
@@ -71,8 +76,8 @@ final class TailBreakdown {
       JsonArray deliveries = event == null ? null : event.getJsonArray("deliveries");
       JsonObject delivery = deliveries == null || deliveries.isEmpty() ? null
         : get(web, port, adminKey, "/api/v1/deliveries/" + deliveries.getJsonObject(0).getString("id"));
-      Integer ack = ackMs.get(r.id());
-      if (delivery == null || delivery.getInteger("duration_ms") == null || ack == null) {
+      Generator.Timing timing = timings.get(r.id());
+      if (delivery == null || delivery.getInteger("duration_ms") == null || timing == null) {
         unread++;
         continue;
       }
@@ -82,10 +87,11 @@ final class TailBreakdown {
       }
       long written = OffsetDateTime.parse(event.getString("received_at")).toInstant().toEpochMilli();
       long attempt = delivery.getInteger("duration_ms");
-      long[] stages = {written - r.occurredMs(), r.receivedMs() - attempt - written, attempt, ack};
+      long[] stages = {timing.lateMs(), written - r.occurredMs() - timing.lateMs(), r.receivedMs() - attempt - written,
+        attempt, timing.ackMs()};
       rows.add(stages);
       int top = 0;
-      for (int i = 1; i < 3; i++) {
+      for (int i = 1; i < CONSECUTIVE; i++) {
         top = stages[i] > stages[top] ? i : top;
       }
       largest.merge(STAGES[top], 1, Integer::sum);
