@@ -8,8 +8,9 @@
 #          --outage=S --batch=N --dead-rate=N --sink-slow-ms=N --sink-fail-rate=F --out=DIR
 #          --database=HOST:PORT (an external PostgreSQL instead of the embedded one) --gateway-jvm="..."
 #          --gateway-config=delivery.max-in-flight=8000,... (gateway settings over conf/hookgate.yaml)
+# HARNESS_JVM_OPTS (environment): extra JVM options for the harness itself, e.g. "-Xlog:gc:file=/tmp/harness-gc.log".
 # The report is printed and written to loadtest/results/<time>/report.json with PNG charts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/loadtest.classpath
-exec java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/loadtest.classpath)" io.hookgate.loadtest.LoadTest "$@"
+exec java -Xmx1g ${HARNESS_JVM_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/loadtest.classpath)" io.hookgate.loadtest.LoadTest "$@"
