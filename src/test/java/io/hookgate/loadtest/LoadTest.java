@@ -225,6 +225,7 @@ public final class LoadTest {
     List<Sink> sinks = new ArrayList<>();
     List<Sink> dead = new ArrayList<>();
     long settleS = 0;
+    HeapWatch heapWatch = new HeapWatch(web, port);
     try {
       String token = partnerToken(port);
       for (int i = 0; i < s.fanout() + s.dead(); i++) {
@@ -308,7 +309,7 @@ public final class LoadTest {
         Histogram interval = new Histogram(3);
         sinks.forEach(k -> interval.add(k.latency.getIntervalHistogram()));
         e2e.add(interval);
-        long heap = heapBytes(port);
+        long heap = heapWatch.latest();
         heapPeak = Math.max(heapPeak, heap);
         long delivered = sinks.stream().mapToLong(k -> k.received.get()).sum();
         timeline.add(new JsonObject().put("t_s", t / 1000.0)
@@ -338,6 +339,7 @@ public final class LoadTest {
       }
       return result;
     } finally {
+      heapWatch.close();
       gateway.terminate();
       deleteRecursively(data);
       for (Sink sink : sinks) {
@@ -544,20 +546,6 @@ public final class LoadTest {
     HttpResponse<Buffer> r = await(web.post(port, "127.0.0.1", "/api/partner/v1/webhooks").bearerTokenAuthentication(token)
       .sendJsonObject(new JsonObject().put("url", url).put("events", new JsonArray().add("order.created"))));
     return r.bodyAsJsonObject().getJsonObject("data").getString("secret_key");
-  }
-
-  private long heapBytes(int port) {
-    try {
-      String metrics = await(web.get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
-      Matcher m = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E]+)").matcher(metrics);
-      long sum = 0;
-      while (m.find()) {
-        sum += (long) Double.parseDouble(m.group(1));
-      }
-      return sum;
-    } catch (RuntimeException e) {
-      return 0;
-    }
   }
 
   /** A scenario's PostgreSQL data grows by hundreds of MB; it is of no use once the scenario is reported. */
