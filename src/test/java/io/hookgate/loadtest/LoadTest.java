@@ -335,7 +335,7 @@ public final class LoadTest {
       long deliveredNow = sinks.stream().mapToLong(k -> k.received.get()).sum() - java.util.Arrays.stream(receivedAtStart).sum();
       JsonObject cpuUse = restarted ? null : cpu.report(deliveredNow);
       JsonObject result = summarize(s, g, sinks, dead, receivedAtStart, timeline, e2e, heapPeak, duration, recoveredAt, cpuUse)
-        .put("settle_s", settleS);
+        .put("settle_s", settleS).put("window_started_at", Instant.ofEpochMilli(start).toString());
       if (latency) {
         // The last results reach the gateway's tables a moment after the sinks have every event.
         Thread.sleep(2000);
