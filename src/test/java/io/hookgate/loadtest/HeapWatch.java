@@ -2,7 +2,6 @@ package io.hookgate.loadtest;
 
 import io.vertx.ext.web.client.WebClient;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,15 +46,14 @@ final class HeapWatch implements AutoCloseable {
 
   private long scrape() {
     try {
-      String metrics = web.get(port, "127.0.0.1", "/metrics").send().toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).bodyAsString();
+      String metrics = LoadTest.await(web.get(port, "127.0.0.1", "/metrics").send(), 10).bodyAsString();
       Matcher m = HEAP.matcher(metrics);
       long sum = 0;
       while (m.find()) {
         sum += (long) Double.parseDouble(m.group(1));
       }
       return sum;
-    } catch (Exception e) {
+    } catch (RuntimeException e) {
       return 0;
     }
   }

@@ -1,6 +1,5 @@
 package io.hookgate.loadtest;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -12,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where a latency window's slowest events spent their time. Each event's end-to-end latency (intended
@@ -116,10 +114,9 @@ final class TailBreakdown {
 
   private static JsonObject get(WebClient web, int port, String adminKey, String path) {
     try {
-      Future<JsonObject> response = web.get(port, "127.0.0.1", path).bearerTokenAuthentication(adminKey).send()
-        .map(r -> r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("data") : null);
-      return response.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
+      return LoadTest.await(web.get(port, "127.0.0.1", path).bearerTokenAuthentication(adminKey).send()
+        .map(r -> r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("data") : null), 10);
+    } catch (RuntimeException e) {
       return null;
     }
   }
