@@ -40,6 +40,9 @@ class LoadTestSmokeTest {
       assertThat(report.getJsonObject("ratios").getDouble(ratio)).as(ratio).isPositive();
       assertThat(report.getJsonObject("cpu_ratios").getDouble(ratio)).as(ratio).isPositive();
     }
+    // The host's writeback settings shape the latency tail; every report records them.
+    assertThat(report.getJsonObject("host_writeback").fieldNames())
+      .contains("vm.dirty_background_bytes", "vm.dirty_expire_centisecs", "background_writeback_starts_mb");
     assertThat(Files.exists(out.resolve("report.json"))).isTrue();
     assertThat(Files.exists(out.resolve("smoke-throughput.png"))).isTrue();
   }

@@ -127,7 +127,14 @@ public final class LoadTest {
     Files.createDirectories(options.out());
     report.put("started_at", Instant.now().toString()).put("cores", Runtime.getRuntime().availableProcessors())
       .put("harness_native_transport", vertx.isNativeTransportEnabled())
-      .put("event_bytes", options.eventBytes()).put("duration_s", options.durationS());
+      .put("event_bytes", options.eventBytes()).put("duration_s", options.durationS())
+      .put("harness_max_heap_mb", Runtime.getRuntime().maxMemory() / 1_048_576);
+    JsonObject host = HostWriteback.settings();
+    report.put("host_writeback", host);
+    String warning = HostWriteback.warning(host);
+    if (warning != null) {
+      System.out.println(warning);
+    }
     JsonObject scenarios = new JsonObject();
     report.put("scenarios", scenarios);
     for (String name : options.scenarios()) {
