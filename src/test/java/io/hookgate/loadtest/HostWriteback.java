@@ -33,7 +33,8 @@ final class HostWriteback {
     JsonObject settings = new JsonObject();
     try {
       for (String name : SETTINGS) {
-        settings.put("vm." + name, Long.parseLong(Files.readString(VM.resolve(name)).trim()));
+        // /proc reports a size of 0: Files.readString stops after its first byte there, a line reader does not.
+        settings.put("vm." + name, Long.parseLong(Files.readAllLines(VM.resolve(name)).get(0).trim()));
       }
       long bytes = settings.getLong("vm.dirty_background_bytes");
       long threshold = bytes > 0 ? bytes : availableBytes() / 100 * settings.getLong("vm.dirty_background_ratio");

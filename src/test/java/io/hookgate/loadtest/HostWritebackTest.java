@@ -1,11 +1,30 @@
 package io.hookgate.loadtest;
 
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class HostWritebackTest {
+  @Test
+  void readsTheKernelsValues() throws Exception {
+    Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/sys/vm/dirty_expire_centisecs")), "Linux only");
+    // Read by another program: the harness's own first attempt read one byte of each value.
+    Process cat = new ProcessBuilder("cat", "/proc/sys/vm/dirty_expire_centisecs", "/proc/sys/vm/dirty_background_bytes")
+      .start();
+    List<String> expected = new String(cat.getInputStream().readAllBytes()).lines().toList();
+    assertThat(cat.waitFor()).isZero();
+    JsonObject settings = HostWriteback.settings();
+    assertThat(settings.getLong("vm.dirty_expire_centisecs")).isEqualTo(Long.parseLong(expected.get(0)));
+    assertThat(settings.getLong("vm.dirty_background_bytes")).isEqualTo(Long.parseLong(expected.get(1)));
+    assertThat(settings.getLong("background_writeback_starts_mb")).isNotNull();
+  }
+
   @Test
   void warnsWhenWritebackStartsLate() {
     JsonObject kernelDefaults = new JsonObject().put("vm.dirty_background_bytes", 0L)
