@@ -41,30 +41,33 @@ final class Generator {
   final AtomicLong acked = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final AtomicLong skipped = new AtomicLong();
-  /** Each acknowledged event's timing; its keys are the acked ids. */
-  final Map<String, Timing> timings = new ConcurrentHashMap<>();
-  final Set<String> ackedIds = timings.keySet();
+  /** Each acknowledged event's timing; its keys are the acked ids. Sized up front (see {@link Sink#start}). */
+  final Map<String, Timing> timings;
+  final Set<String> ackedIds;
   private final AtomicLong outstanding = new AtomicLong();
   private volatile boolean running;
   /** False once {@link #handOver} gave the connections to a successor. */
   private boolean ownsClient = true;
 
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix) {
-    this(vertx, port, path, authorization, eventBytes, connections, prefix, 1);
+    this(vertx, port, path, authorization, eventBytes, connections, prefix, 1, 16);
   }
 
-  /** {@code batch} events per request ({@code {"events": [...]}}) when above 1; rates count events. */
+  /**
+   * {@code batch} events per request ({@code {"events": [...]}}) when above 1; rates count events.
+   * {@code expectedEvents}: about how many it will send.
+   */
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix,
-            int batch) {
+            int batch, int expectedEvents) {
     this(vertx, vertx.httpClientBuilder()
       .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
       .with(new PoolOptions().setHttp1MaxSize(connections))
-      .build(), path, authorization, "x".repeat(Math.max(0, eventBytes - 150)), prefix, batch);
+      .build(), path, authorization, "x".repeat(Math.max(0, eventBytes - 150)), prefix, batch, expectedEvents);
   }
 
   /** {@code padding}: the envelope's other fields take about 150 bytes; the rest of the event is padding. */
   private Generator(Vertx vertx, HttpClient client, String path, String authorization, String padding, String prefix,
-                    int batch) {
+                    int batch, int expectedEvents) {
     this.vertx = vertx;
     this.client = client;
     this.path = path;
@@ -72,6 +75,8 @@ final class Generator {
     this.padding = padding;
     this.prefix = prefix;
     this.batch = batch;
+    this.timings = new ConcurrentHashMap<>(expectedEvents);
+    this.ackedIds = timings.keySet();
   }
 
   /**
@@ -79,9 +84,9 @@ final class Generator {
    * starts where this one leaves off, without a burst of new connections. This one's {@link #close}
    * then leaves the connections to it.
    */
-  Generator handOver(String prefix, int batch) {
+  Generator handOver(String prefix, int batch, int expectedEvents) {
     ownsClient = false;
-    return new Generator(vertx, client, path, authorization, padding, prefix, batch);
+    return new Generator(vertx, client, path, authorization, padding, prefix, batch, expectedEvents);
   }
 
   /** Open loop: {@code rate} events per second for {@code durationMs}. */

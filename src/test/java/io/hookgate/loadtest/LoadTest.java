@@ -45,6 +45,9 @@ public final class LoadTest {
   private static final long SETTLE_MAX_S = 120;
   /** Seconds an open-loop scenario runs at its own rate after the closed-loop warm-up, before its window. */
   private static final long PACED_WARMUP_S = 30;
+  /** For sizing the id sets of a closed loop (Sink#start): more than this machine's gateway has reached. */
+  private static final long CLOSED_LOOP_EVENTS_PER_S = 10_000;
+  private static final long MAX_PRESIZED_EVENTS = 4_000_000;
   private static final Pattern LATENCY = Pattern.compile("latency-([1-9][0-9]{0,5})");
 
   /** What a run is asked to do. */
@@ -242,7 +245,8 @@ public final class LoadTest {
     try {
       String token = partnerToken(port);
       for (int i = 0; i < s.fanout() + s.dead(); i++) {
-        Sink sink = await(Sink.start(vertx));
+        Sink sink = await(Sink.start(vertx, expectedEvents(0, options.warmupS())
+          + expectedEvents(s.rate(), PACED_WARMUP_S + options.durationS() + s.outageS())));
         String secret = subscribe(port, token, sink.url());
         sink.secret(secret);
         (i < s.fanout() ? sinks : dead).add(sink);
@@ -260,7 +264,7 @@ public final class LoadTest {
         // Closed loop at full concurrency: the JIT compiles the hot paths (on 2 shared cores C2 needs tens of
         // seconds), then the backlog drains before the measured window starts.
         long warmupMs = options.warmupS() * 1000L;
-        Generator warm = generator(port, s.name() + "-warm", 1);
+        Generator warm = generator(port, s.name() + "-warm", 1, expectedEvents(0, options.warmupS()));
         warmUp(warm, () -> warm.closedLoop(options.connections(), warmupMs), warmupMs, receivers);
         warm.close();
         checkpoint(tree.getJsonObject("database"));
@@ -270,7 +274,7 @@ public final class LoadTest {
           // steady rate (overload deferral, waiting for slots, big batches), so both JVMs deoptimised and
           // recompiled for the first ~15 s of an open-loop window: 59 % of the gateway's CPU was C2 then.
           long pacedMs = Math.min(PACED_WARMUP_S, options.warmupS()) * 1000L;
-          Generator pacing = generator(port, s.name() + "-paced", 1);
+          Generator pacing = generator(port, s.name() + "-paced", 1, expectedEvents(s.rate(), PACED_WARMUP_S));
           warmUp(pacing, () -> pacing.openLoop(s.rate(), pacedMs, 20_000), pacedMs, receivers);
           paced = pacing;
         }
@@ -289,7 +293,9 @@ public final class LoadTest {
       // for a second or two, away from the gateway.
       System.gc();
       // The window goes on over the paced phase's connections (a fresh client opened them during the window).
-      Generator g = paced != null ? paced.handOver(s.name(), options.batch()) : generator(port, s.name(), options.batch());
+      int expected = expectedEvents(s.rate(), options.durationS() + s.outageS());
+      Generator g = paced != null ? paced.handOver(s.name(), options.batch(), expected)
+        : generator(port, s.name(), options.batch(), expected);
       long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
       CpuMeter cpu = new CpuMeter(gateway.pid());
       List<JsonObject> timeline = new ArrayList<>();
@@ -369,9 +375,15 @@ public final class LoadTest {
     }
   }
 
-  private Generator generator(int port, String prefix, int batch) {
+  private Generator generator(int port, String prefix, int batch, int expectedEvents) {
     return new Generator(vertx, port, "/api/v1/events", "Bearer " + ADMIN_KEY, options.eventBytes(),
-      options.connections(), prefix, batch);
+      options.connections(), prefix, batch, expectedEvents);
+  }
+
+  /** About how many events {@code seconds} at {@code rate} send (0: a closed loop, at what it does here). */
+  private static int expectedEvents(int rate, long seconds) {
+    long perSecond = rate > 0 ? rate : CLOSED_LOOP_EVENTS_PER_S;
+    return (int) Math.min(MAX_PRESIZED_EVENTS, perSecond * seconds);
   }
 
   /** Runs a warm-up load until it ends by itself, then waits until every receiver has been sent all it acked. */

@@ -39,7 +39,7 @@ final class Sink {
   private volatile long slowMs;
   private volatile double failFraction;
   final Recorder latency = new Recorder(3);
-  final Set<String> seen = ConcurrentHashMap.newKeySet();
+  final Set<String> seen;
   final AtomicLong received = new AtomicLong();
   final AtomicLong duplicates = new AtomicLong();
   final AtomicLong badSignatures = new AtomicLong();
@@ -55,15 +55,20 @@ final class Sink {
     }
   }
 
-  private Sink(Vertx vertx, HttpServer server) {
+  private Sink(Vertx vertx, HttpServer server, int expectedIds) {
     this.vertx = vertx;
     this.server = server;
+    this.seen = ConcurrentHashMap.newKeySet(expectedIds);
   }
 
-  static Future<Sink> start(Vertx vertx) {
+  /**
+   * {@code expectedIds}: about how many events it will receive. The id set is sized for them up front: growing
+   * a set of a million ids copies it all at once, a burst of CPU the gateway's latency would show.
+   */
+  static Future<Sink> start(Vertx vertx, int expectedIds) {
     Sink[] holder = new Sink[1];
     return vertx.createHttpServer().requestHandler(r -> holder[0].handle(r)).listen(0, "127.0.0.1")
-      .map(server -> holder[0] = new Sink(vertx, server));
+      .map(server -> holder[0] = new Sink(vertx, server, expectedIds));
   }
 
   String url() {
