@@ -6,6 +6,7 @@ import io.hookgate.cluster.ClusterSetup;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
+import io.hookgate.db.HostWriteback;
 import io.hookgate.db.Housekeeping;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
@@ -110,6 +111,10 @@ public final class Hookgate implements AutoCloseable {
         embedded = EmbeddedPostgresServer.start(config.dataDir(), config.database().embeddedPort(), true);
         config = config.withDatabase(embedded.connection(config.database()));
         LOG.info("Embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().resolve("pg"));
+        String writeback = HostWriteback.warning(HostWriteback.settings());
+        if (writeback != null) {
+          LOG.warn(writeback);
+        }
       }
       if (config.security().secretEncryptionKey() == null) {
         config = config.withSecretEncryptionKey(localSecretKey(config.dataDir()));

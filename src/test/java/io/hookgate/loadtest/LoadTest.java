@@ -2,6 +2,7 @@ package io.hookgate.loadtest;
 
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.HostWriteback;
 import io.hookgate.support.NodeProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
-package io.hookgate.loadtest;
+package io.hookgate;
 
+import io.hookgate.db.HostWriteback;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

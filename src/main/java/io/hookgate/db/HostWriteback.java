@@ -1,4 +1,4 @@
-package io.hookgate.loadtest;
+package io.hookgate.db;
 
 import io.vertx.core.json.JsonObject;
 
@@ -7,14 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The host's dirty-page writeback settings, recorded in every report because they shape the latency tail.
+ * This host's dirty-page writeback settings, which shape the latency tail of every commit made here.
  * PostgreSQL grows its tables by writing zero-filled pages, which stay dirty in the page cache (no
  * {@code *_flush_after} setting covers them); with the kernel's defaults the flusher writes them out only
  * once they are 30 s old, so at 2,000 events/s ~150 MB leave in one burst every ~30 s and every commit's
- * {@code fdatasync} waits behind it (loadtest/README.md, "Host"). A database host lowers
- * {@code vm.dirty_background_bytes} so writeback runs continuously; the harness reads, never writes, them.
+ * {@code fdatasync} waits behind it (loadtest/README.md, "Host writeback"). A database host lowers
+ * {@code vm.dirty_background_bytes} so writeback runs continuously. Read, never written: the embedded
+ * server warns at start, the load test records them in its report.
  */
-final class HostWriteback {
+public final class HostWriteback {
   private static final Path VM = Path.of("/proc/sys/vm");
   private static final String[] SETTINGS = {
     "dirty_background_bytes", "dirty_background_ratio", "dirty_expire_centisecs", "dirty_writeback_centisecs"};
@@ -29,7 +30,7 @@ final class HostWriteback {
    * kernel starts writing back (the bytes setting, else the ratio of available memory). Empty where
    * /proc is not readable (not Linux).
    */
-  static JsonObject settings() {
+  public static JsonObject settings() {
     JsonObject settings = new JsonObject();
     try {
       for (String name : SETTINGS) {
@@ -45,15 +46,15 @@ final class HostWriteback {
   }
 
   /** A one-line warning when background writeback starts late enough to come in bursts, else null. */
-  static String warning(JsonObject settings) {
+  public static String warning(JsonObject settings) {
     long thresholdMb = settings.getLong("background_writeback_starts_mb", 0L);
     if (thresholdMb * 1_048_576 <= BURSTY_BYTES) {
       return null;
     }
-    return "host: background writeback starts at " + thresholdMb + " MB of dirty pages, so PostgreSQL's table"
-      + " growth leaves in bursts every ~" + settings.getLong("vm.dirty_expire_centisecs") / 100 + " s that stall"
-      + " commits (latency spikes); a database host sets e.g. vm.dirty_background_bytes=16777216"
-      + " (loadtest/README.md, \"Host\")";
+    return "this host starts writing dirty pages back at " + thresholdMb + " MB, so PostgreSQL's table growth"
+      + " leaves in bursts every ~" + settings.getLong("vm.dirty_expire_centisecs") / 100 + " s that stall"
+      + " commits (latency spikes under load); a database host sets vm.dirty_background_bytes=16777216"
+      + " (README.md, Configuration)";
   }
 
   private static long availableBytes() throws IOException {
