@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hookgate load test: builds the project, then runs the gateway (own JVM, -Xmx512m, embedded
-# PostgreSQL with fsync on), verifying sinks, a generator and the two baselines on loopback.
+# PostgreSQL with fsync on), verifying sinks, a generator and the three baselines on loopback.
 # The harness JVM runs ZGC on a quarter of memory, pre-touched (no collection cycles and no page faults taking a core
 # from the gateway in the window): under G1 its young pauses (20-90 ms every ~2.6 s at 2,000 events/s) froze
 # the generator and the sinks, and counted as the gateway's latency.
