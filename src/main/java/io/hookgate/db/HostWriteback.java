@@ -20,7 +20,7 @@ public final class HostWriteback {
   private static final String[] SETTINGS = {
     "dirty_background_bytes", "dirty_background_ratio", "dirty_expire_centisecs", "dirty_writeback_centisecs"};
   /** Above this much dirty memory before background writeback starts, the bursts are large enough to see. */
-  private static final long BURSTY_BYTES = 64L * 1024 * 1024;
+  private static final long BURSTY_MB = 64;
 
   private HostWriteback() {
   }
@@ -48,7 +48,7 @@ public final class HostWriteback {
   /** A one-line warning when background writeback starts late enough to come in bursts, else null. */
   public static String warning(JsonObject settings) {
     long thresholdMb = settings.getLong("background_writeback_starts_mb", 0L);
-    if (thresholdMb * 1_048_576 <= BURSTY_BYTES) {
+    if (thresholdMb <= BURSTY_MB) {
       return null;
     }
     return "this host starts writing dirty pages back at " + thresholdMb + " MB, so PostgreSQL's table growth"

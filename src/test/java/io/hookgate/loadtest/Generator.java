@@ -41,6 +41,8 @@ final class Generator {
   final AtomicLong acked = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final AtomicLong skipped = new AtomicLong();
+  /** The id set's initial capacity when the caller gives no estimate (ConcurrentHashMap's own default). */
+  private static final int UNSIZED = 16;
   /** Each acknowledged event's timing; its keys are the acked ids. Sized up front (see {@link Sink#start}). */
   final Map<String, Timing> timings;
   final Set<String> ackedIds;
@@ -50,7 +52,7 @@ final class Generator {
   private boolean ownsClient = true;
 
   Generator(Vertx vertx, int port, String path, String authorization, int eventBytes, int connections, String prefix) {
-    this(vertx, port, path, authorization, eventBytes, connections, prefix, 1, 16);
+    this(vertx, port, path, authorization, eventBytes, connections, prefix, 1, UNSIZED);
   }
 
   /**
