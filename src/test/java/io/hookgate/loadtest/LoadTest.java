@@ -303,6 +303,8 @@ public final class LoadTest {
       CpuMeter cpu = new CpuMeter(gateway.pid());
       List<JsonObject> timeline = new ArrayList<>();
       long start = System.currentTimeMillis();
+      // A marker for tools that attach to the gateway for the window only (a profiler, a sampler).
+      System.out.println(s.name() + ": window opens (" + options.durationS() + " s)");
       long duration = options.durationS() * 1000L;
       long outageMs = s.outageS() * 1000L;
       if (s.rate() > 0) {
