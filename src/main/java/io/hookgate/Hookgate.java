@@ -26,6 +26,7 @@ import io.hookgate.event.EventCatalog;
 import io.hookgate.event.EventType;
 import io.hookgate.event.EventTypeCatalogFile;
 import io.hookgate.event.EventTypeStore;
+import io.hookgate.event.IngestWriter;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.ApiVerticle;
 import io.hookgate.subscription.SecretBox;
@@ -53,6 +54,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
@@ -61,6 +63,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -160,9 +163,15 @@ public final class Hookgate implements AutoCloseable {
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
         new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits, ledger);
+      List<IngestWriter> ingest = new ArrayList<>();
+      Pool ingestPool = Pools.pool(vertx, config.database(), "ingest", 2 * config.ingest().writers());
+      for (int i = 0; i < config.ingest().writers(); i++) {
+        ingest.add(new IngestWriter(vertx, ingestPool, ledger, 20_000, config.ingest().commitWaitMs(), metrics, limits));
+      }
+      AtomicInteger apiInstance = new AtomicInteger();
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       String apiDeployment = await(vertx.deployVerticle(() -> {
-        ApiVerticle verticle = new ApiVerticle(shared);
+        ApiVerticle verticle = new ApiVerticle(shared, ingest.get(apiInstance.getAndIncrement() % ingest.size()));
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));

@@ -4,9 +4,12 @@ import io.hookgate.support.Receiver;
 import io.hookgate.support.TestGateway;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,10 +31,11 @@ class IngestTest {
 
   @BeforeAll
   void start() {
-    // One API verticle, so that requests sent together reach the same writer and its commit wait.
+    // Two API verticles (event loops) and the one group-commit writer they share.
     gw = TestGateway.start(TestGateway.fastDelivery(tree -> {
-      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS);
-      tree.getJsonObject("http").put("instances", 1);
+      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS)
+        .put("writers", 1);
+      tree.getJsonObject("http").put("instances", 2);
     }));
   }
 
@@ -65,18 +69,33 @@ class IngestTest {
   }
 
   @Test
-  void eventsSentTogetherShareOneCommitAndAreEachAcknowledged() {
-    List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      sent.add(gw.client().post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
-        .sendJsonObject(TestGateway.event("customer.created", new JsonObject()).put("id", "together-" + i)));
+  void eventsSentTogetherOverSeveralConnectionsShareOneCommitAndAreEachAcknowledged() {
+    // Four clients of one connection each (a connection carries one request at a time): the server hands
+    // connections to its two API verticles in turn, so the events arrive on both event loops, and the node's
+    // one writer still puts them in one statement.
+    List<WebClient> clients = List.of(singleConnection(), singleConnection(), singleConnection(), singleConnection());
+    try {
+      List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        sent.add(clients.get(i).post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
+          .sendJsonObject(TestGateway.event("customer.created", new JsonObject()).put("id", "together-" + i)));
+      }
+      List<HttpResponse<Buffer>> responses = TestGateway.await(io.vertx.core.Future.all(sent)).list();
+      assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202));
+      assertThat(responses).extracting(r -> r.bodyAsJsonObject().getJsonObject("data").getString("id"))
+        .containsExactly("together-0", "together-1", "together-2", "together-3");
+    } finally {
+      clients.forEach(WebClient::close);
     }
-    List<HttpResponse<Buffer>> responses = TestGateway.await(io.vertx.core.Future.all(sent)).list();
-    assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202));
     // One statement writes one receive time for all its events: fewer than 8 arrived, so the first waited
     // (up to COMMIT_WAIT_MS) for the others.
-    assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'together-%'")).isEqualTo(3);
+    assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'together-%'")).isEqualTo(4);
     assertThat(gw.count("SELECT count(DISTINCT received_at) FROM events WHERE id LIKE 'together-%'")).isEqualTo(1);
+  }
+
+  private WebClient singleConnection() {
+    return WebClient.create(gw.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gw.port()),
+      new PoolOptions().setHttp1MaxSize(1));
   }
 
   @Test

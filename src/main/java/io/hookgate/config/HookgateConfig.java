@@ -45,7 +45,7 @@ public record HookgateConfig(
   public record Api(int defaultPageSize, int maxPageSize, int partnerRatePerSecond, int partnerRateBurst) {
   }
 
-  public record Ingest(int maxBatch, int maxEventBytes, int commitWaitMs) {
+  public record Ingest(int maxBatch, int maxEventBytes, int commitWaitMs, int writers) {
   }
 
   public record Cluster(boolean enabled, Path configFile, String name, String host, int port, int eventBusPort,
@@ -121,7 +121,8 @@ public record HookgateConfig(
     ConfigReader in = root.section("ingest");
     Ingest ingest = new Ingest(in.integer("max-batch", 500, 1, 10_000),
       in.integer("max-event-bytes", 262_144, 1024, 16 * 1024 * 1024),
-      in.integer("commit-wait-ms", 2, 0, 100));
+      in.integer("commit-wait-ms", 2, 0, 100),
+      in.integer("writers", 1, 1, 64));
 
     return new HookgateConfig(
       adminKey,

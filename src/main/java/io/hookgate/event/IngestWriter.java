@@ -7,9 +7,11 @@ import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Writes events and their deliveries with group commit: requests that arrive while a write is in
@@ -36,8 +39,14 @@ import java.util.UUID;
  * as jobs without a row: the event row's fan-out is their durable record until the first attempt's
  * result writes the row ({@link FanoutLedger}).
  *
+ * <p>One writer serves all of a node's API event loops ({@code ingest.writers}): each request is matched
+ * to its subscriptions on the loop that received it, then handed to the writer's own event loop, and
+ * answered back on its loop. At 2,000 events/s a writer per API loop made ~350 commits a second each,
+ * ~3 events apiece, and every commit costs PostgreSQL a fixed share of CPU; one API loop for all the
+ * HTTP work instead cut that but queued the requests (loadtest/README.md, session 9).
+ *
  * <p>Idempotency: an event id that already exists is not written again and creates no deliveries;
- * its original result is reported. Confined to one verticle's event loop, so it needs no locking.
+ * its original result is reported. Its state is confined to its own event loop, so it needs no locking.
  */
 public final class IngestWriter {
   /** Outcome reported to the platform for one event. */
@@ -54,7 +63,8 @@ public final class IngestWriter {
   private record Item(NewEvent event, List<Delivery> deliveries) {
   }
 
-  private record Request(List<Item> items, Promise<List<Result>> promise) {
+  /** Events of one API request, and the event loop that answers it. */
+  private record Request(List<Item> items, Context caller, Promise<List<Result>> promise) {
   }
 
   // Deliveries that go straight to a dispatcher are not rows yet: the event row carries them as its fan-out
@@ -95,6 +105,8 @@ public final class IngestWriter {
   private static final TimeBasedEpochGenerator DELIVERY_IDS = Generators.timeBasedEpochGenerator();
 
   private final Vertx vertx;
+  /** The writer's own event loop: its queue, its timer and its statements live there. */
+  private final Context home;
   private final Pool pool;
   private final FanoutLedger ledger;
   private final int maxRowsPerWrite;
@@ -113,12 +125,18 @@ public final class IngestWriter {
     this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
+    // A context of its own rather than one of a verticle's: it outlives the API verticles' undeployment at
+    // shutdown, so the writes they handed over still finish, commit and dispatch.
+    this.home = ((VertxInternal) vertx).createEventLoopContext();
     this.pool = pool;
     this.ledger = ledger;
     this.maxRowsPerWrite = maxRowsPerWrite;
   }
 
-  /** Matches each event to its subscriptions and writes them; completes after the commit. */
+  /**
+   * Matches each event to its subscriptions (on the caller's event loop) and writes them; completes on
+   * the caller's event loop after the commit.
+   */
   public Future<List<Result>> write(List<NewEvent> events, SubscriptionIndex index) {
     List<Item> items = new ArrayList<>(events.size());
     for (NewEvent event : events) {
@@ -135,8 +153,14 @@ public final class IngestWriter {
       items.add(new Item(event, deliveries));
     }
     Promise<List<Result>> promise = Promise.promise();
-    queue.add(new Request(items, promise));
-    queuedEvents += items.size();
+    Request request = new Request(items, vertx.getOrCreateContext(), promise);
+    home.runOnContext(v -> enqueue(request));
+    return promise.future();
+  }
+
+  private void enqueue(Request request) {
+    queue.add(request);
+    queuedEvents += request.items().size();
     if (!writing && !waiting) {
       if (commitWaitMs == 0 || queuedEvents >= WRITE_AT_ONCE) {
         writeQueued();
@@ -150,7 +174,6 @@ public final class IngestWriter {
         });
       }
     }
-    return promise.future();
   }
 
   private void writeQueued() {
@@ -226,7 +249,7 @@ public final class IngestWriter {
             counts.put(item.event().id(), item.deliveries().size());
             firsts.add(item);
           }
-          for (Request request : batch) {
+          answer(batch, request -> {
             List<Result> results = new ArrayList<>();
             for (Item item : request.items()) {
               String id = item.event().id();
@@ -235,14 +258,23 @@ public final class IngestWriter {
                 : new Result(id, counts.getOrDefault(id, 0), true));
             }
             request.promise().complete(results);
-          }
+          });
           return (Void) null;
         });
       })
       // Whether the events were written is not known now. Their deliveries stay in the ledger: if they
       // were, the ledger writes their rows a lease from now (and a retried request finds them duplicates).
-      .onFailure(e -> batch.forEach(request -> request.promise().tryFail(e)))
+      .onFailure(e -> answer(batch, request -> request.promise().tryFail(e)))
       .recover(e -> Future.succeededFuture());
+  }
+
+  /** Settles each request of a batch on its caller's event loop: one hand-over per loop, not per request. */
+  private static void answer(List<Request> batch, Consumer<Request> settle) {
+    Map<Context, List<Request>> byCaller = new IdentityHashMap<>();
+    for (Request request : batch) {
+      byCaller.computeIfAbsent(request.caller(), c -> new ArrayList<>()).add(request);
+    }
+    byCaller.forEach((caller, requests) -> caller.runOnContext(v -> requests.forEach(settle)));
   }
 
   private Future<Map<String, Integer>> originals(Set<String> ids) {

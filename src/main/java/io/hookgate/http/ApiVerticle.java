@@ -63,13 +63,16 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private final Shared shared;
+  private final IngestWriter ingest;
   private Pool pool;
   private Sender sender;
   private HttpServer server;
   private Router router;
 
-  public ApiVerticle(Shared shared) {
+  /** {@code ingest}: the node's group-commit writer this verticle hands its events to (shared with others). */
+  public ApiVerticle(Shared shared, IngestWriter ingest) {
     this.shared = shared;
+    this.ingest = ingest;
   }
 
   @Override
@@ -83,7 +86,10 @@ public final class ApiVerticle extends VerticleBase {
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(config.http().host())
           .setCompressionSupported(true));
-        return server.requestHandler(router).listen(config.http().port());
+        // Port 0 asks for any free port; Vert.x gives each server its own then, and a negative port one free
+        // port shared by every verticle that asks with it, so that all of this node's API verticles serve it.
+        int port = config.http().port();
+        return server.requestHandler(router).listen(port == 0 ? -1 : port);
       });
   }
 
@@ -109,8 +115,6 @@ public final class ApiVerticle extends VerticleBase {
     ApplicationStore applications = new ApplicationStore(pool);
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
-    IngestWriter ingest = new IngestWriter(vertx, pool, shared.ledger(), 20_000, config.ingest().commitWaitMs(),
-      shared.metrics(), shared.limits());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
     Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
