@@ -38,6 +38,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -163,15 +164,12 @@ public final class Hookgate implements AutoCloseable {
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
         new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits, ledger);
-      List<IngestWriter> ingest = new ArrayList<>();
-      Pool ingestPool = Pools.pool(vertx, config.database(), "ingest", 2 * config.ingest().writers());
-      for (int i = 0; i < config.ingest().writers(); i++) {
-        ingest.add(new IngestWriter(vertx, ingestPool, ledger, 20_000, config.ingest().commitWaitMs(), metrics, limits));
-      }
+      List<IngestWriter> ingest = sharedIngestWriters(vertx, config, ledger, metrics, limits);
       AtomicInteger apiInstance = new AtomicInteger();
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       String apiDeployment = await(vertx.deployVerticle(() -> {
-        ApiVerticle verticle = new ApiVerticle(shared, ingest.get(apiInstance.getAndIncrement() % ingest.size()));
+        ApiVerticle verticle = new ApiVerticle(shared,
+          ingest.isEmpty() ? null : ingest.get(apiInstance.getAndIncrement() % ingest.size()));
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
@@ -197,6 +195,25 @@ public final class Hookgate implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * {@code ingest.writers} group-commit writers, each on an event loop of its own, that the API verticles
+   * share; none (the default) when each API verticle writes its own events on its own loop.
+   */
+  private static List<IngestWriter> sharedIngestWriters(Vertx vertx, HookgateConfig config, FanoutLedger ledger,
+                                                        DeliveryMetrics metrics, InFlightLimits limits) {
+    List<IngestWriter> writers = new ArrayList<>();
+    if (config.ingest().writers() > 0) {
+      Pool pool = Pools.pool(vertx, config.database(), "ingest", 2 * config.ingest().writers());
+      for (int i = 0; i < config.ingest().writers(); i++) {
+        // A context of no deployment: it outlives the API verticles' undeployment at shutdown, so the writes
+        // they handed over still commit and dispatch.
+        writers.add(new IngestWriter(vertx, ((VertxInternal) vertx).createEventLoopContext(), pool, ledger,
+          config.ingest().commitWaitMs(), metrics, limits));
+      }
+    }
+    return writers;
   }
 
   private static Vertx buildVertx(HookgateConfig config, PrometheusMeterRegistry registry,

@@ -122,7 +122,7 @@ public record HookgateConfig(
     Ingest ingest = new Ingest(in.integer("max-batch", 500, 1, 10_000),
       in.integer("max-event-bytes", 262_144, 1024, 16 * 1024 * 1024),
       in.integer("commit-wait-ms", 2, 0, 100),
-      in.integer("writers", 1, 1, 64));
+      in.integer("writers", 0, 0, 64));
 
     return new HookgateConfig(
       adminKey,

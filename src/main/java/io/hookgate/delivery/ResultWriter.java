@@ -1,6 +1,7 @@
 package io.hookgate.delivery;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.http.Json;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -334,9 +335,9 @@ public final class ResultWriter {
       subscription[i] = a.job().subscriptionId();
       number[i] = a.number();
       at[i] = a.startedAt();
-      request[i] = a.requestHeaders().encode();
+      request[i] = Json.encode(a.requestHeaders());
       status[i] = a.status();
-      responseHeaders[i] = a.responseHeaders() == null ? null : a.responseHeaders().encode();
+      responseHeaders[i] = a.responseHeaders() == null ? null : Json.encode(a.responseHeaders());
       body[i] = a.responseBody();
       duration[i] = a.durationMs();
       reason[i] = a.failureReason();

@@ -72,7 +72,7 @@ public final class EventRoutes {
     }
     Object parsed;
     try {
-      parsed = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      parsed = Json.decode(ctx.body().buffer());
     } catch (DecodeException | NullPointerException e) {
       throw ApiError.invalid("Request body is not valid JSON");
     }

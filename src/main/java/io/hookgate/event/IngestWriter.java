@@ -11,7 +11,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -39,11 +38,10 @@ import java.util.function.Consumer;
  * as jobs without a row: the event row's fan-out is their durable record until the first attempt's
  * result writes the row ({@link FanoutLedger}).
  *
- * <p>One writer serves all of a node's API event loops ({@code ingest.writers}): each request is matched
- * to its subscriptions on the loop that received it, then handed to the writer's own event loop, and
- * answered back on its loop. At 2,000 events/s a writer per API loop made ~350 commits a second each,
- * ~3 events apiece, and every commit costs PostgreSQL a fixed share of CPU; one API loop for all the
- * HTTP work instead cut that but queued the requests (loadtest/README.md, session 9).
+ * <p>By default each API verticle has its own writer on its own event loop. With {@code ingest.writers}
+ * the API verticles share writers that live on event loops of their own: a request is matched to its
+ * subscriptions on the loop that received it, handed to the writer's loop, and answered back on its
+ * own, so the events of every loop share each commit (loadtest/README.md, session 10, measures both).
  *
  * <p>Idempotency: an event id that already exists is not written again and creates no deliveries;
  * its original result is reported. Its state is confined to its own event loop, so it needs no locking.
@@ -96,6 +94,8 @@ public final class IngestWriter {
    * were 2.4 events on average: each paid a statement, a commit and the wake-ups of a round trip.
    */
   private static final int WRITE_AT_ONCE = 8;
+  /** Rows (events and deliveries) one statement takes at most; the rest wait for the next. */
+  private static final int MAX_ROWS_PER_WRITE = 20_000;
   private static final String ORIGINALS = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
 
   /**
@@ -105,11 +105,10 @@ public final class IngestWriter {
   private static final TimeBasedEpochGenerator DELIVERY_IDS = Generators.timeBasedEpochGenerator();
 
   private final Vertx vertx;
-  /** The writer's own event loop: its queue, its timer and its statements live there. */
+  /** The writer's event loop: its queue, its timer and its statements live there. */
   private final Context home;
   private final Pool pool;
   private final FanoutLedger ledger;
-  private final int maxRowsPerWrite;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final List<Request> queue = new ArrayList<>();
@@ -119,18 +118,16 @@ public final class IngestWriter {
   /** No write in flight, and a few events wait {@link #commitWaitMs} for more to join them. */
   private boolean waiting;
 
-  public IngestWriter(Vertx vertx, Pool pool, FanoutLedger ledger, int maxRowsPerWrite, long commitWaitMs,
+  /** A writer whose state lives on {@code home}'s event loop. */
+  public IngestWriter(Vertx vertx, Context home, Pool pool, FanoutLedger ledger, long commitWaitMs,
                       DeliveryMetrics metrics, InFlightLimits limits) {
     this.commitWaitMs = commitWaitMs;
     this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
-    // A context of its own rather than one of a verticle's: it outlives the API verticles' undeployment at
-    // shutdown, so the writes they handed over still finish, commit and dispatch.
-    this.home = ((VertxInternal) vertx).createEventLoopContext();
+    this.home = home;
     this.pool = pool;
     this.ledger = ledger;
-    this.maxRowsPerWrite = maxRowsPerWrite;
   }
 
   /**
@@ -154,7 +151,11 @@ public final class IngestWriter {
     }
     Promise<List<Result>> promise = Promise.promise();
     Request request = new Request(items, vertx.getOrCreateContext(), promise);
-    home.runOnContext(v -> enqueue(request));
+    if (request.caller() == home) {
+      enqueue(request);
+    } else {
+      home.runOnContext(v -> enqueue(request));
+    }
     return promise.future();
   }
 
@@ -179,7 +180,7 @@ public final class IngestWriter {
   private void writeQueued() {
     List<Request> batch = new ArrayList<>();
     int rows = 0;
-    while (!queue.isEmpty() && (batch.isEmpty() || rows < maxRowsPerWrite)) {
+    while (!queue.isEmpty() && (batch.isEmpty() || rows < MAX_ROWS_PER_WRITE)) {
       Request next = queue.remove(0);
       queuedEvents -= next.items().size();
       batch.add(next);
@@ -268,11 +269,15 @@ public final class IngestWriter {
       .recover(e -> Future.succeededFuture());
   }
 
-  /** Settles each request of a batch on its caller's event loop: one hand-over per loop, not per request. */
-  private static void answer(List<Request> batch, Consumer<Request> settle) {
+  /** Settles each request of a batch on its caller's event loop: one hand-over per other loop, not per request. */
+  private void answer(List<Request> batch, Consumer<Request> settle) {
     Map<Context, List<Request>> byCaller = new IdentityHashMap<>();
     for (Request request : batch) {
-      byCaller.computeIfAbsent(request.caller(), c -> new ArrayList<>()).add(request);
+      if (request.caller() == home) {
+        settle.accept(request);
+      } else {
+        byCaller.computeIfAbsent(request.caller(), c -> new ArrayList<>()).add(request);
+      }
     }
     byCaller.forEach((caller, requests) -> caller.runOnContext(v -> requests.forEach(settle)));
   }

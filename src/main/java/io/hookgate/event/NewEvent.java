@@ -68,14 +68,13 @@ public record NewEvent(String id, String type, String merchantId, String invento
     }
     Set<UUID> applications = applications(json.getValue("application_ids"), prefix);
 
-    String body = new JsonObject()
+    String body = Json.encode(new JsonObject()
       .put("id", id)
       .put("type", t)
       .put("created_at", Json.timestamp(occurredAt))
       .put("merchant_id", merchantId)
       .put("livemode", live == null || (Boolean) live)
-      .put("data", data)
-      .encode();
+      .put("data", data));
     if (body.length() > maxBytes / 3 && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
       throw tooLarge(field.isEmpty() ? "body" : field, maxBytes);
     }

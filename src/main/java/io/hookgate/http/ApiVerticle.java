@@ -63,16 +63,17 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private final Shared shared;
-  private final IngestWriter ingest;
+  /** The node's shared group-commit writer this verticle hands its events to, or null for one of its own. */
+  private final IngestWriter sharedIngest;
   private Pool pool;
   private Sender sender;
   private HttpServer server;
   private Router router;
 
-  /** {@code ingest}: the node's group-commit writer this verticle hands its events to (shared with others). */
-  public ApiVerticle(Shared shared, IngestWriter ingest) {
+  /** {@code sharedIngest}: a group-commit writer shared with the other API verticles, or null for one of its own. */
+  public ApiVerticle(Shared shared, IngestWriter sharedIngest) {
     this.shared = shared;
-    this.ingest = ingest;
+    this.sharedIngest = sharedIngest;
   }
 
   @Override
@@ -115,6 +116,8 @@ public final class ApiVerticle extends VerticleBase {
     ApplicationStore applications = new ApplicationStore(pool);
     EventTypeStore eventTypes = new EventTypeStore(pool);
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
+    IngestWriter ingest = sharedIngest != null ? sharedIngest : new IngestWriter(vertx, context, pool, shared.ledger(),
+      config.ingest().commitWaitMs(), shared.metrics(), shared.limits());
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
     Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
