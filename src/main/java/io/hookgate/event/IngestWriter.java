@@ -11,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -61,7 +62,7 @@ public final class IngestWriter {
   private record Item(NewEvent event, List<Delivery> deliveries) {
   }
 
-  /** Events of one API request, and the event loop that answers it. */
+  /** Events of one API request, and the context (not a request's duplicate of it) that answers it. */
   private record Request(List<Item> items, Context caller, Promise<List<Result>> promise) {
   }
 
@@ -125,7 +126,7 @@ public final class IngestWriter {
     this.limits = limits;
     this.metrics = metrics;
     this.vertx = vertx;
-    this.home = home;
+    this.home = base(home);
     this.pool = pool;
     this.ledger = ledger;
   }
@@ -150,13 +151,21 @@ public final class IngestWriter {
       items.add(new Item(event, deliveries));
     }
     Promise<List<Result>> promise = Promise.promise();
-    Request request = new Request(items, vertx.getOrCreateContext(), promise);
+    Request request = new Request(items, base(vertx.getOrCreateContext()), promise);
     if (request.caller() == home) {
       enqueue(request);
     } else {
       home.runOnContext(v -> enqueue(request));
     }
     return promise.future();
+  }
+
+  /**
+   * The context itself rather than the duplicate of it that Vert.x runs each HTTP request on: a request
+   * on the writer's own event loop is then queued and answered in place, with no task in between.
+   */
+  private static Context base(Context context) {
+    return ((ContextInternal) context).unwrap();
   }
 
   private void enqueue(Request request) {
