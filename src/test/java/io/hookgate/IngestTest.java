@@ -211,6 +211,9 @@ class IngestTest {
     assertError(gw.admin(HttpMethod.POST, "/api/v1/events", new JsonObject().put("events", new JsonArray()
       .add(ok.copy().put("id", "batch-good")).add(ok.copy().put("type", "nope.nope")))), 400, "events[1].type");
     assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "application/json", Buffer.buffer("{\"type\":")), 400, "JSON");
+    assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "application/json",
+      Buffer.buffer(ok.encode() + " {}")), 400, "JSON");
+    assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "application/json", Buffer.buffer()), 400, "JSON");
     assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "application/json", Buffer.buffer("[]")), 400, "object");
     assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "text/plain", Buffer.buffer(ok.encode())), 415, "application/json");
     assertError(gw.sendRaw(HttpMethod.POST, "/api/v1/events", TestGateway.ADMIN_KEY, "application/json",

@@ -31,7 +31,7 @@ public final class Json {
     if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
       return new JsonObject();
     }
-    Object value = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+    Object value = decode(ctx.body().buffer());
     if (value instanceof JsonObject object) {
       return object;
     }
