@@ -19,6 +19,7 @@ import io.hookgate.delivery.EndpointRateLimits;
 import io.hookgate.delivery.EndpointResolver;
 import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
+import io.hookgate.delivery.Leases;
 import io.hookgate.delivery.ParkedDeliveries;
 import io.hookgate.delivery.ResultWriter;
 import io.hookgate.delivery.Scheduler;
@@ -29,6 +30,7 @@ import io.hookgate.event.EventTypeStore;
 import io.hookgate.event.IngestWriter;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.ApiVerticle;
+import io.hookgate.http.ConnectionLoss;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -46,7 +48,6 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,14 +76,10 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Hookgate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Hookgate.class);
   private static final long HOUSEKEEPING_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
-  /** Deliveries this node leased but did not finish become due at once for the other nodes. */
-  private static final String RELEASE_LEASES = """
-    UPDATE deliveries SET next_attempt_at = now(), lease_owner = NULL, updated_at = now()
-     WHERE lease_owner = $1 AND status IN ('pending', 'retrying') AND next_attempt_at > now()""";
 
   /** The node's shared parts, built once and handed to its verticles. */
   private record Parts(String nodeId, Pool nodePool, SubscriptionIndex index, EndpointBreakers breakers,
-                       ResultWriter writer, FanoutLedger ledger, Membership membership) {
+                       ResultWriter writer, FanoutLedger ledger, Membership membership, InFlightLimits limits) {
   }
 
   private final HookgateConfig config;
@@ -112,7 +109,7 @@ public final class Hookgate implements AutoCloseable {
     Vertx vertx = null;
     try {
       if (config.database().embedded()) {
-        embedded = EmbeddedPostgresServer.start(config.dataDir(), config.database().embeddedPort(), true);
+        embedded = EmbeddedPostgresServer.start(config.dataDir(), config.database().embeddedPort());
         config = config.withDatabase(embedded.connection(config.database()));
         LOG.info("Embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().resolve("pg"));
         String writeback = HostWriteback.warning(HostWriteback.settings());
@@ -139,7 +136,9 @@ public final class Hookgate implements AutoCloseable {
       SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, secrets);
       await(index.start());
       HookgateConfig.Delivery d = config.delivery();
-      InFlightLimits limits = new InFlightLimits(d.maxInFlight(), d.maxInFlightPerEndpoint());
+      // A share that grows waits for the attempts started under the old split: at most a request's timeouts.
+      InFlightLimits limits = new InFlightLimits(d.maxInFlight(), d.maxInFlightPerEndpoint(), nodeId,
+        d.connectTimeoutMs() + d.requestTimeoutMs() + 2 * Membership.POLL_MS);
       EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
       Membership membership = new Membership(nodeId, clusterManager, List.of(limits::members, rates::members));
       membership.start(vertx);
@@ -152,14 +151,14 @@ public final class Hookgate implements AutoCloseable {
       ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
         d.autoDisable(), metrics, limits, ledger);
       EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
-      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, ledger, membership);
+      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, ledger, membership, limits);
 
       int instances = config.http().effectiveInstances();
-      Dispatcher.Services services = new Dispatcher.Services(d, index, breakers, limits, rates, writer, resolver, metrics,
+      Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, writer, resolver, metrics,
         config.cluster().drainTimeout().toMillis());
       String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)));
-      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger, parked)));
+      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger, parked, membership)));
 
       ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
         new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
@@ -229,11 +228,26 @@ public final class Hookgate implements AutoCloseable {
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE,
           Label.POOL_NAME, Label.EB_ADDRESS)));
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    Vertx vertx;
     if (clusterManager == null) {
-      return builder.with(options).build();
+      vertx = builder.with(options).build();
+    } else {
+      options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
+      vertx = await(builder.with(options).withClusterManager(clusterManager).buildClustered());
     }
-    options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
-    return await(builder.with(options).withClusterManager(clusterManager).buildClustered());
+    return vertx.exceptionHandler(Hookgate::unhandled);
+  }
+
+  /**
+   * Failures no handler took. A caller or endpoint that went away mid-request (reset, closed, broken pipe)
+   * is theirs, not ours: a debug line. Anything else is a fault of ours, logged with its stack trace.
+   */
+  private static void unhandled(Throwable failure) {
+    if (ConnectionLoss.is(failure)) {
+      LOG.debug("Connection lost: {}", failure.toString());
+    } else {
+      LOG.error("Unhandled failure", failure);
+    }
   }
 
   public int port() {
@@ -259,6 +273,11 @@ public final class Hookgate implements AutoCloseable {
 
   public EndpointBreakers breakers() {
     return parts.breakers();
+  }
+
+  /** This node's in-flight bounds and its share of each endpoint's cap. */
+  public InFlightLimits limits() {
+    return parts.limits();
   }
 
   public Membership membership() {
@@ -336,8 +355,7 @@ public final class Hookgate implements AutoCloseable {
           await(vertx.undeploy(deployment));
         }
         await(parts.writer().drain(System.currentTimeMillis() + 5_000));
-        int released = await(parts.nodePool().preparedQuery(RELEASE_LEASES).execute(Tuple.of(parts.nodeId())))
-          .rowCount();
+        int released = await(Leases.releaseOwn(parts.nodePool(), parts.nodeId(), config.delivery().lease().toMillis()));
         if (released > 0) {
           LOG.info("Released {} unfinished deliveries for the other nodes", released);
         }

@@ -1,6 +1,5 @@
 package io.hookgate;
 
-import io.hookgate.cluster.Membership;
 import io.hookgate.delivery.EndpointRateLimits;
 import io.hookgate.delivery.InFlightLimits;
 import io.hookgate.support.Receiver;
@@ -15,29 +14,69 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Per-endpoint rate limits and caps, and how a cluster divides them among its members. */
 class EndpointRateLimitTest {
 
+  /** Every member computes the same split, and the shares of all members add up to the cap, for any count. */
   @Test
-  void clusterLimitsAreSharedByLiveMembers() {
-    assertThat(Membership.share(10, 1)).isEqualTo(10);
-    assertThat(Membership.share(10, 2)).isEqualTo(5);
-    assertThat(Membership.share(10, 3)).isEqualTo(4);
-    assertThat(Membership.share(2, 5)).isEqualTo(1);
+  void clusterCapsAddUpExactlyForAnyMemberCount() {
+    for (int members = 1; members <= 7; members++) {
+      List<String> nodes = new java.util.ArrayList<>();
+      for (int i = 0; i < members; i++) {
+        nodes.add(java.util.UUID.randomUUID().toString());
+      }
+      for (int cap = 1; cap <= 40; cap++) {
+        for (String url : List.of("https://a.example.com/h", "https://b.example.com/x", "http://10.0.0.1:8080/")) {
+          int total = 0;
+          int holders = 0;
+          for (String node : nodes) {
+            InFlightLimits limits = new InFlightLimits(1000, cap, node, 0);
+            limits.members(nodes);
+            int share = limits.maxPerEndpoint(url);
+            total += share;
+            holders += share > 0 ? 1 : 0;
+            if (share == 0) {
+              assertThat(limits.holderOf(url)).as("a member without a share knows one that has").isNotNull()
+                .isNotEqualTo(node);
+            }
+          }
+          assertThat(total).as(members + " members, cap " + cap).isEqualTo(cap);
+          assertThat(holders).isEqualTo(Math.min(cap, members));
+        }
+      }
+    }
+  }
 
+  /** A member that has just joined holds nothing until attempts started under the old split are over. */
+  @Test
+  void aGrowingShareWaitsForTheOldSplitToSettle() {
+    InFlightLimits joined = new InFlightLimits(1000, 4, "b", 60_000);
+    joined.members(List.of("a", "b"));
+    assertThat(joined.maxPerEndpoint("https://x.example.com/h")).isZero();
+
+    InFlightLimits alone = new InFlightLimits(1000, 4, "a", 60_000);
+    alone.members(List.of("a"));
+    assertThat(alone.maxPerEndpoint("https://x.example.com/h")).as("alone: nothing to overlap with").isEqualTo(4);
+    alone.members(List.of("a", "b"));
+    assertThat(alone.maxPerEndpoint("https://x.example.com/h")).as("shrinks at once").isEqualTo(2);
+    alone.members(List.of("a"));
+    assertThat(alone.maxPerEndpoint("https://x.example.com/h")).as("grows only once settled").isEqualTo(2);
+  }
+
+  @Test
+  void ratesAreSharedAsFractions() {
     EndpointRateLimits rates = new EndpointRateLimits(10);
-    rates.members(2);
+    rates.members(List.of("a", "b", "c"));
     int allowed = 0;
     for (int i = 0; i < 20; i++) {
       if (rates.delayMs("https://x.example.com/h") == 0) {
         allowed++;
       }
     }
-    assertThat(allowed).isEqualTo(5);
+    // 10 a second on three members is 3.33 each: three at once here, never the four that rounding up gave.
+    assertThat(allowed).isEqualTo(3);
     assertThat(rates.delayMs("https://x.example.com/h")).isPositive();
     assertThat(rates.delayMs("https://other.example.com/h")).isZero();
     assertThat(new EndpointRateLimits(0).delayMs("https://x.example.com/h")).isZero();
 
-    InFlightLimits limits = new InFlightLimits(100, 8);
-    limits.members(4);
-    assertThat(limits.maxPerEndpoint()).isEqualTo(2);
+    InFlightLimits limits = new InFlightLimits(100, 2);
     assertThat(limits.tryAcquire("e")).isTrue();
     assertThat(limits.tryAcquire("e")).isTrue();
     assertThat(limits.tryAcquire("e")).isFalse();

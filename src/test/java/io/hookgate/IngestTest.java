@@ -265,4 +265,82 @@ class IngestTest {
       assertThat(receiver.count()).isZero();
     }
   }
+
+  /** A poison event among concurrent valid ones, from other callers, in one group commit. */
+  @Test
+  void oneBadEventFailsOnlyItsOwnRequest() {
+    WebClient client = WebClient.create(gw.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(gw.port()));
+    try {
+      long before = gw.count("SELECT count(*) FROM events");
+      List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        sent.add(client.post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
+          .sendJsonObject(TestGateway.event("order.created", new JsonObject().put("i", i)).put("id", "neighbour-" + i)));
+        if (i == 20) {
+          sent.add(client.post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
+            .sendJsonObject(TestGateway.event("order.created", new JsonObject()).put("id", "poison")
+              .put("merchant_id", "shop\u00009")));
+        }
+      }
+      TestGateway.await(io.vertx.core.Future.join(sent));
+      List<Integer> statuses = sent.stream().map(f -> f.result().statusCode()).toList();
+      assertThat(statuses.get(21)).as(sent.get(21).result().bodyAsString()).isEqualTo(400);
+      assertThat(sent.get(21).result().bodyAsJsonObject().getString("message")).contains("merchant_id").contains("NUL");
+      assertThat(statuses.stream().filter(s -> s == 202).count()).isEqualTo(40);
+      assertThat(gw.count("SELECT count(*) FROM events")).isEqualTo(before + 40);
+      assertThat(gw.count("SELECT count(*) FROM events WHERE id = 'poison'")).isZero();
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * Whatever PostgreSQL refuses inside a group commit fails only the request that carried it: a value that
+   * got past the edge (here put into the writer directly) is found by writing each request of the batch on
+   * its own, and the others are written and answered.
+   */
+  @Test
+  void aValueTheDatabaseRefusesFailsOnlyItsOwnRequestInTheWriter() {
+    io.vertx.core.Vertx vertx = gw.vertx();
+    io.vertx.sqlclient.Pool pool = io.hookgate.db.Pools.pool(vertx, gw.database(), "isolation-test", 2);
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    io.hookgate.delivery.InFlightLimits limits = new io.hookgate.delivery.InFlightLimits(100, 10);
+    io.hookgate.delivery.FanoutLedger ledger = new io.hookgate.delivery.FanoutLedger("isolation-node", 60_000, registry);
+    io.hookgate.delivery.DeliveryMetrics metrics = new io.hookgate.delivery.DeliveryMetrics(registry, limits);
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    io.hookgate.event.IngestWriter writer = new io.hookgate.event.IngestWriter(vertx, context, pool, ledger, 100, metrics,
+      limits);
+    io.hookgate.subscription.SubscriptionIndex none = new io.hookgate.subscription.SubscriptionIndex(vertx, pool,
+      new io.hookgate.subscription.SecretBox(new byte[32]));
+    try {
+      java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+      List<io.vertx.core.Future<List<io.hookgate.event.IngestWriter.Result>>> results =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.vertx.core.Promise<Void> queued = io.vertx.core.Promise.promise();
+      context.runOnContext(v -> {
+        for (int i = 0; i < 10; i++) {
+          String id = (i == 4 ? "writer-poison-" : "writer-ok-") + i;
+          String merchant = i == 4 ? "shop\u0000" : "shop";
+          results.add(writer.write(List.of(new io.hookgate.event.NewEvent(id, "order.created", merchant, null, now, true,
+            null, "{\"id\":\"" + id + "\"}")), none));
+        }
+        queued.complete();
+      });
+      TestGateway.await(queued.future());
+      TestGateway.await(io.vertx.core.Future.join(new ArrayList<>(results)).otherwiseEmpty());
+      for (int i = 0; i < 10; i++) {
+        if (i == 4) {
+          assertThat(results.get(i).cause()).isInstanceOf(io.hookgate.http.ApiError.class);
+          assertThat(((io.hookgate.http.ApiError) results.get(i).cause()).status()).isEqualTo(400);
+        } else {
+          assertThat(results.get(i).succeeded()).as("request " + i).isTrue();
+        }
+      }
+      assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'writer-ok-%'")).isEqualTo(9);
+      assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'writer-poison-%'")).isZero();
+    } finally {
+      TestGateway.await(pool.close());
+    }
+  }
 }

@@ -86,7 +86,7 @@ class OpsAndContractTest {
   void operationsRefuseUnknownAndUnboundOperations() {
     Vertx vertx = gw.vertx();
     OpenAPIContract contract = TestGateway.await(OpenAPIContract.from(vertx, ApiContract.load().forValidation()));
-    Operations ops = new Operations(RouterBuilder.create(vertx, contract));
+    Operations ops = new Operations(vertx, RouterBuilder.create(vertx, contract), contract, operation -> null, 1024);
     assertThatThrownBy(() -> ops.on("notInTheDocument", ctx -> { }))
       .hasMessageContaining("notInTheDocument is not in openapi.yaml");
     ops.on("getHealth", ctx -> { });

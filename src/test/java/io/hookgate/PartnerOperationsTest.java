@@ -185,8 +185,11 @@ class PartnerOperationsTest {
         new JsonArray().add(applicationOf(id))));
       Receiver.Received after = r.awaitCount(2, 10_000).get(1);
       new Webhook(own.getBytes(java.nio.charset.StandardCharsets.UTF_8)).verify(after.body(), after.headers());
-      // The first secret's grace period is still running; the second was rotated out with none.
-      new Webhook(oldSecret).verify(after.body(), after.headers());
+      // A rotation with no grace period (after a leak) ends every older secret at once, including the first one
+      // whose grace period was still running.
+      assertThat(after.header("webhook-signature").split(" ")).hasSize(1);
+      assertThatThrownBy(() -> new Webhook(oldSecret).verify(after.body(), after.headers()))
+        .isInstanceOf(WebhookVerificationException.class);
       assertThatThrownBy(() -> new Webhook(newSecret).verify(after.body(), after.headers()))
         .isInstanceOf(WebhookVerificationException.class);
 
@@ -196,8 +199,9 @@ class PartnerOperationsTest {
         assertThat(gw.send(POST, WEBHOOKS + id + "/rotate-secret", token, bad).statusCode()).as(bad.encode()).isEqualTo(400);
       }
       assertBody(gw.send(POST, WEBHOOKS + id + "/rotate-secret", gw.partnerToken("thief-app"), null), 404, NOT_FOUND);
+      // The grace-0 rotation removed both rotated-out secrets; the refused rotations added none.
       assertThat(gw.count("SELECT count(*) FROM subscription_old_secrets WHERE subscription_id = $1", UUID.fromString(id)))
-        .isEqualTo(1);
+        .isZero();
     }
   }
 

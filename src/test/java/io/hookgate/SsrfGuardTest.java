@@ -54,6 +54,17 @@ class SsrfGuardTest {
     assertThat(plain.bodyAsJsonObject().getString("message")).contains("must use https");
     assertThat(gw.count("SELECT count(*) FROM subscriptions")).isEqualTo(before);
 
+    // Spellings of internal addresses that resolvers read one way and URL checks another, and ports that are not ports.
+    for (String url : List.of("https://198.51.100.10:99999/h", "https://198.51.100.10:0/h", "https://0x7f000001/h",
+      "https://0177.0.0.1/h", "https://2130706433/h", "https://127.1/h", "https://[::127.0.0.1]/h", "https://localhost./h",
+      "https://foo.localhost/h", "https://LOCALHOST/h", "https://1.2.3.04/h")) {
+      HttpResponse<Buffer> response = gw.send(HttpMethod.POST, "/api/partner/v1/webhooks", token,
+        new JsonObject().put("url", url).put("events", new JsonArray().add("order.created")));
+      assertThat(response.statusCode()).as(url).isEqualTo(400);
+      assertThat(response.bodyAsJsonObject().getString("message")).as(url).contains("url");
+    }
+    assertThat(gw.count("SELECT count(*) FROM subscriptions")).isEqualTo(before);
+
     String id = gw.subscribe(token, "https://hooks.example.com/x", "order.created").getString("id");
     HttpResponse<Buffer> update = gw.send(HttpMethod.PATCH, "/api/partner/v1/webhooks/" + id, token,
       new JsonObject().put("url", "https://127.0.0.1/admin"));
@@ -80,6 +91,9 @@ class SsrfGuardTest {
       eventually(() -> gw.count("SELECT count(*) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
         + " WHERE d.event_id = $1 AND a.failure_reason = 'blocked_address'", event) >= 1, 10_000, "a blocked attempt");
       assertThat(receiver.count()).isZero();
+      // Refused for good at once, not retried on the schedule: the address will not stop being internal.
+      assertThat(gw.count("SELECT count(*) FROM deliveries WHERE event_id = $1 AND status = 'failed' AND attempts = 1",
+        event)).isEqualTo(1);
     }
   }
 

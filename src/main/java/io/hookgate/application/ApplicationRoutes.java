@@ -10,7 +10,6 @@ import io.hookgate.http.Operations;
 import io.hookgate.http.Pagination;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -33,13 +32,13 @@ public final class ApplicationRoutes {
     this.api = api;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> admin) {
-    ops.on("createApplication", admin, this::create)
-      .on("listApplications", admin, this::list)
-      .on("getApplication", admin, this::get)
-      .on("updateApplication", admin, this::update)
-      .on("deleteApplication", admin, this::delete)
-      .on("rotateApplicationSecret", admin, this::rotateSecret);
+  public void mount(Operations ops) {
+    ops.on("createApplication", this::create)
+      .on("listApplications", this::list)
+      .on("getApplication", this::get)
+      .on("updateApplication", this::update)
+      .on("deleteApplication", this::delete)
+      .on("rotateApplicationSecret", this::rotateSecret);
   }
 
   private void create(RoutingContext ctx) {

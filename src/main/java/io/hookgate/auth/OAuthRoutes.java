@@ -1,7 +1,13 @@
 package io.hookgate.auth;
 
 import io.hookgate.application.ApplicationStore;
+import io.hookgate.http.Json;
+import io.hookgate.http.MediaTypes;
 import io.hookgate.http.Operations;
+import io.hookgate.http.ApiError;
+import io.hookgate.http.Utf8;
+import io.hookgate.http.UrlText;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -21,6 +27,11 @@ import java.util.Set;
  * plus Hookgate's {@code message}.
  */
 public final class OAuthRoutes {
+  /** A token request is a few short fields; anything longer is not one. */
+  private static final int MAX_BODY_BYTES = 8192;
+  /** Longer than any client id or secret this gateway issues. */
+  private static final int MAX_CREDENTIAL_LENGTH = 200;
+
   private final ApplicationStore applications;
   private final TokenStore tokens;
   private final int ttlSeconds;
@@ -32,7 +43,7 @@ public final class OAuthRoutes {
   }
 
   public void mount(Operations ops) {
-    ops.onUnvalidated("issueToken", this::token);
+    ops.onRawBody("issueToken", MAX_BODY_BYTES, this::token);
   }
 
   private record TokenRequest(String grantType, String clientId, String clientSecret, String scope, boolean basic) {
@@ -42,7 +53,7 @@ public final class OAuthRoutes {
     TokenRequest request;
     try {
       request = parse(ctx);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | ApiError e) {
       error(ctx, 400, "invalid_request", e.getMessage(), false);
       return;
     }
@@ -80,25 +91,26 @@ public final class OAuthRoutes {
 
   private static TokenRequest parse(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
+    Buffer body = Operations.rawBody(ctx);
     MultiMap fields = MultiMap.caseInsensitiveMultiMap();
-    if (contentType != null && contentType.toLowerCase().startsWith("application/json")) {
-      JsonObject json;
+    if (MediaTypes.is(contentType, MediaTypes.JSON)) {
+      Object json = Json.request(body);
+      if (!(json instanceof JsonObject object)) {
+        throw new IllegalArgumentException("Request body must be a JSON object");
+      }
+      object.forEach(e -> {
+        if (e.getValue() instanceof String s) {
+          fields.add(e.getKey(), s);
+        } else if (e.getValue() != null) {
+          throw new IllegalArgumentException(e.getKey() + " must be a string");
+        }
+      });
+    } else if (MediaTypes.is(contentType, MediaTypes.FORM)) {
       try {
-        json = ctx.body().asJsonObject();
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("Request body is not valid JSON");
+        fields.addAll(UrlText.form(Utf8.text(body.getBytes(), "The form body"), "form field"));
+      } catch (UrlText.Malformed e) {
+        throw new IllegalArgumentException(e.getMessage());
       }
-      if (json != null) {
-        json.forEach(e -> {
-          if (e.getValue() instanceof String s) {
-            fields.add(e.getKey(), s);
-          } else if (e.getValue() != null) {
-            throw new IllegalArgumentException(e.getKey() + " must be a string");
-          }
-        });
-      }
-    } else if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-      fields.addAll(ctx.request().formAttributes());
     } else {
       throw new IllegalArgumentException("Content-Type must be application/x-www-form-urlencoded or application/json");
     }
@@ -109,7 +121,7 @@ public final class OAuthRoutes {
     if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
       String decoded;
       try {
-        decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        decoded = Utf8.text(Base64.getDecoder().decode(authorization.substring(6).trim()), "Authorization: Basic");
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("Authorization: Basic must carry base64 client_id:client_secret");
       }
@@ -121,11 +133,23 @@ public final class OAuthRoutes {
         throw new IllegalArgumentException("Send client credentials either in the body or by HTTP Basic, not both");
       }
       // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
-      clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
-      clientSecret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+      try {
+        clientId = UrlText.decode(decoded.substring(0, colon), true);
+        clientSecret = UrlText.decode(decoded.substring(colon + 1), true);
+      } catch (UrlText.Malformed e) {
+        throw new IllegalArgumentException("Authorization: Basic credentials " + e.getMessage());
+      }
       basic = true;
     }
-    return new TokenRequest(fields.get("grant_type"), clientId, clientSecret, fields.get("scope"), basic);
+    return new TokenRequest(fields.get("grant_type"), bounded(clientId), bounded(clientSecret), fields.get("scope"), basic);
+  }
+
+  /** A credential no client could have (too long, or holding a control character) is treated as a wrong one. */
+  private static String bounded(String credential) {
+    if (credential == null || credential.length() > MAX_CREDENTIAL_LENGTH) {
+      return credential == null ? null : "";
+    }
+    return credential.chars().anyMatch(c -> c < 0x20) ? "" : credential;
   }
 
   private static void error(RoutingContext ctx, int status, String code, String message, boolean basic) {

@@ -7,11 +7,15 @@ import com.hazelcast.config.XmlConfigBuilder;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.List;
 
 /**
  * Builds the Hazelcast cluster manager from {@code conf/cluster.xml} with the overrides of
@@ -32,9 +36,11 @@ public final class ClusterSetup {
     }
     hazelcast.setClusterName(cluster.name());
     hazelcast.setProperty("hazelcast.local.localAddress", cluster.host());
+    // Listen on the configured address only, not on every interface of the host.
+    hazelcast.setProperty("hazelcast.socket.bind.any", "false");
     NetworkConfig network = hazelcast.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(true);
-    network.getInterfaces().setEnabled(false);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
@@ -48,7 +54,22 @@ public final class ClusterSetup {
     return new HazelcastClusterManager(hazelcast);
   }
 
+  /**
+   * The clustered event bus: bound to the member's address, and with {@code cluster.tls} mutual TLS, so
+   * only a holder of a certificate signed by the cluster's CA can send it delivery jobs or receive them.
+   * (Hazelcast's own membership protocol has no authentication in its open-source edition; bind it to a
+   * private interface and let a network policy admit only Hookgate's members to its port, as k8s/ does.)
+   */
   public static EventBusOptions eventBus(HookgateConfig.Cluster cluster) {
-    return new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort()).setClusterPublicHost(cluster.host());
+    EventBusOptions options = new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
+      .setClusterPublicHost(cluster.host());
+    HookgateConfig.Tls tls = cluster.tls();
+    if (tls != null) {
+      options.setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile().toString()).setKeyPath(tls.keyFile().toString()))
+        .setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile().toString()))
+        .setClientAuth(ClientAuth.REQUIRED);
+    }
+    return options;
   }
 }

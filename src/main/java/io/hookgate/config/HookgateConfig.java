@@ -28,7 +28,14 @@ public record HookgateConfig(
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
-  public record Http(String host, int port, int instances, int bodyLimitBytes) {
+  /**
+   * @param readTimeout    a request's headers must arrive within this of the connection opening (or of the
+   *                       previous response), and its body within as long again
+   * @param idleTimeout    a connection with no traffic at all for this long is closed
+   * @param requestTimeout a request not answered within this gets 503 (the database is not answering)
+   */
+  public record Http(String host, int port, int instances, int bodyLimitBytes, Duration readTimeout,
+                     Duration idleTimeout, Duration requestTimeout) {
     public int effectiveInstances() {
       return instances > 0 ? instances : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
@@ -48,8 +55,17 @@ public record HookgateConfig(
   public record Ingest(int maxBatch, int maxEventBytes, int commitWaitMs, int writers) {
   }
 
+  /** @param tls mutual TLS between members on the event bus, or null when it is off */
   public record Cluster(boolean enabled, Path configFile, String name, String host, int port, int eventBusPort,
-                        List<String> members, String kubernetesServiceDns, Duration drainTimeout) {
+                        List<String> members, String kubernetesServiceDns, Duration drainTimeout, Tls tls) {
+    public Cluster on() {
+      return new Cluster(true, configFile, name, host, port, eventBusPort, members, kubernetesServiceDns, drainTimeout,
+        tls);
+    }
+  }
+
+  /** A member's certificate and key, and the CA that every member's certificate must be signed by (PEM files). */
+  public record Tls(Path certFile, Path keyFile, Path caFile) {
   }
 
   public record Breaker(int failureThreshold, Duration resetTimeout) {
@@ -86,7 +102,10 @@ public record HookgateConfig(
       http.nonEmpty("host", "0.0.0.0"),
       http.integer("port", 8080, 0, 65535),
       http.integer("instances", 0, 0, 256),
-      http.integer("body-limit-bytes", 1_048_576, 1024, 64 * 1024 * 1024));
+      http.integer("body-limit-bytes", 1_048_576, 1024, 64 * 1024 * 1024),
+      http.duration("read-timeout", Duration.ofSeconds(20)),
+      http.duration("idle-timeout", Duration.ofSeconds(60)),
+      http.duration("request-timeout", Duration.ofSeconds(30)));
 
     ConfigReader db = root.section("database");
     String mode = db.oneOf("mode", "embedded", Set.of("embedded", "external"));
@@ -124,6 +143,11 @@ public record HookgateConfig(
       in.integer("commit-wait-ms", 2, 0, 100),
       in.integer("writers", 0, 0, 64));
 
+    Delivery delivery = delivery(root.section("delivery"));
+    if (httpConfig.requestTimeout().toMillis() <= delivery.requestTimeoutMs() + delivery.connectTimeoutMs()) {
+      throw new ConfigException(http.key("request-timeout"), "must exceed delivery.request-timeout-ms plus"
+        + " delivery.connect-timeout-ms: ping and test wait that long for the endpoint");
+    }
     return new HookgateConfig(
       adminKey,
       Path.of(root.nonEmpty("data-dir", "data")),
@@ -133,7 +157,7 @@ public record HookgateConfig(
       apiConfig,
       Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")),
       ingest,
-      delivery(root.section("delivery")),
+      delivery,
       cluster(root.section("cluster")));
   }
 
@@ -147,7 +171,23 @@ public record HookgateConfig(
       c.integer("event-bus-port", 0, 0, 65535),
       c.strings("members", List.of("127.0.0.1")),
       c.string("kubernetes-service-dns", ""),
-      c.duration("drain-timeout", Duration.ofSeconds(20)));
+      c.duration("drain-timeout", Duration.ofSeconds(20)),
+      tls(c.section("tls")));
+  }
+
+  private static Tls tls(ConfigReader t) {
+    if (!t.bool("enabled", false)) {
+      return null;
+    }
+    Tls tls = new Tls(Path.of(t.nonEmpty("cert-file", "")), Path.of(t.nonEmpty("key-file", "")),
+      Path.of(t.nonEmpty("ca-file", "")));
+    for (String key : List.of("cert-file", "key-file", "ca-file")) {
+      Path file = Path.of(t.string(key, ""));
+      if (!java.nio.file.Files.isReadable(file)) {
+        throw new ConfigException(t.key(key), "cannot read " + file.toAbsolutePath());
+      }
+    }
+    return tls;
   }
 
   private static Delivery delivery(ConfigReader d) {
@@ -216,10 +256,8 @@ public record HookgateConfig(
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
-    Cluster c = cluster;
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
-      new Cluster(true, c.configFile(), c.name(), c.host(), c.port(), c.eventBusPort(), c.members(),
-        c.kubernetesServiceDns(), c.drainTimeout()));
+      cluster.on());
   }
 
   public HookgateConfig withDatabase(Database db) {

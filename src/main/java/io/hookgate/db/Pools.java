@@ -2,14 +2,24 @@ package io.hookgate.db;
 
 import io.hookgate.config.HookgateConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.concurrent.TimeUnit;
+
 /** Creates the non-blocking PostgreSQL pools the verticles use. */
 public final class Pools {
+  /**
+   * A database that does not answer (stopped host, dropped packets, a frozen server) fails requests within
+   * seconds, as 503s, instead of holding them for the client defaults of a minute.
+   */
+  private static final int CONNECT_TIMEOUT_MS = 5_000;
+  private static final int WAIT_SECONDS = 10;
+
   private Pools() {
   }
 
@@ -34,7 +44,9 @@ public final class Pools {
 
   public static Pool pool(Vertx vertx, HookgateConfig.Database db, String name, int size) {
     return PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(size).setShared(true).setName(name))
+      .with(new PoolOptions().setMaxSize(size).setShared(true).setName(name)
+        .setConnectionTimeout(WAIT_SECONDS).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+      .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS))
       .connectingTo(connectOptions(db))
       .using(vertx)
       .build();

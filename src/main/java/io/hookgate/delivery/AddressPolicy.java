@@ -21,7 +21,10 @@ public final class AddressPolicy {
     Cidr.parse("198.18.0.0/15"),
     Cidr.parse("240.0.0.0/4"),
     Cidr.parse("fc00::/7"),
-    Cidr.parse("64:ff9b::/96"));
+    // IPv4-compatible IPv6 (deprecated): ::127.0.0.1 is not loopback to Java, but means it.
+    Cidr.parse("::/96"),
+    Cidr.parse("64:ff9b::/96"),
+    Cidr.parse("64:ff9b:1::/48"));
 
   private final List<Cidr> allowed;
 

@@ -13,7 +13,6 @@ import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -52,17 +51,17 @@ public final class DeliveryRoutes {
     this.nodeId = nodeId;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> read, Handler<RoutingContext> write, Handler<RoutingContext> admin) {
+  public void mount(Operations ops) {
     Function<RoutingContext, UUID> partner = ctx -> Partner.of(ctx).applicationId();
     Function<RoutingContext, UUID> platform = ctx -> queryUuid(ctx, "application_id");
-    ops.on("listDeliveries", read, ctx -> list(ctx, partner.apply(ctx)))
-      .on("getDelivery", read, ctx -> get(ctx, partner.apply(ctx)))
-      .on("retryDelivery", write, ctx -> retry(ctx, partner.apply(ctx)))
-      .on("clearDeliveries", write, this::clear)
-      .on("recoverWebhook", write, this::recover)
-      .on("listAllDeliveries", admin, ctx -> list(ctx, platform.apply(ctx)))
-      .on("getAnyDelivery", admin, ctx -> get(ctx, null))
-      .on("retryAnyDelivery", admin, ctx -> retry(ctx, null));
+    ops.on("listDeliveries", ctx -> list(ctx, partner.apply(ctx)))
+      .on("getDelivery", ctx -> get(ctx, partner.apply(ctx)))
+      .on("retryDelivery", ctx -> retry(ctx, partner.apply(ctx)))
+      .on("clearDeliveries", this::clear)
+      .on("recoverWebhook", this::recover)
+      .on("listAllDeliveries", ctx -> list(ctx, platform.apply(ctx)))
+      .on("getAnyDelivery", ctx -> get(ctx, null))
+      .on("retryAnyDelivery", ctx -> retry(ctx, null));
   }
 
   private void list(RoutingContext ctx, UUID applicationId) {
@@ -173,7 +172,7 @@ public final class DeliveryRoutes {
    * exactly retrying / held. For clearing, only final statuses may be named.
    */
   private static List<String> statuses(String text, boolean finalOnly) {
-    if (text == null || text.isEmpty()) {
+    if (text == null) {
       return finalOnly ? List.of("success", "failed") : null;
     }
     List<String> statuses = switch (text) {
@@ -198,7 +197,7 @@ public final class DeliveryRoutes {
 
   private static UUID queryUuid(RoutingContext ctx, String name) {
     String text = ctx.request().getParam(name);
-    if (text == null || text.isEmpty()) {
+    if (text == null) {
       return null;
     }
     try {

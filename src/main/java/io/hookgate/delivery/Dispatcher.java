@@ -6,7 +6,9 @@ import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
@@ -30,10 +32,16 @@ public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
   /** Everything a dispatcher shares with the other verticles of its node. */
-  public record Services(HookgateConfig.Delivery config, SubscriptionIndex index, EndpointBreakers breakers,
-                         InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer, EndpointResolver resolver,
-                         DeliveryMetrics metrics, long drainTimeoutMs) {
+  public record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
+                         EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
+                         EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs) {
   }
+
+  /** Marks a job handed over by another member that had no share of its endpoint: it is not handed on again. */
+  private static final String FORWARDED = "hookgate-forwarded";
+  /** A stopping node hands back the jobs that still reach it until none has for this long (or {@link #HAND_BACK_MAX_MS}). */
+  private static final long HAND_BACK_QUIET_MS = 1_000;
+  private static final long HAND_BACK_MAX_MS = 5_000;
 
   private static final class EndpointFailed extends RuntimeException {
     final Attempt attempt;
@@ -49,9 +57,11 @@ public final class Dispatcher extends VerticleBase {
   private final RetrySchedule schedule;
   private Sender sender;
   private MessageConsumer<DeliveryJob> consumer;
+  private MessageConsumer<DeliveryJob> nodeConsumer;
   /** Attempts this verticle has started and not finished; confined to its event loop. */
   private int inFlight;
   private static final long MAX_WAIT_MS = 5_000;
+  private static final long FORWARD_TIMEOUT_MS = 2_000;
   private record Waiting(DeliveryJob job, SubscriptionIndex.Target target, long since) {
   }
   /** Jobs waiting for an in-flight slot of their endpoint, per endpoint; confined to the event loop. */
@@ -70,25 +80,55 @@ public final class Dispatcher extends VerticleBase {
   public Future<?> start() {
     sender = new Sender(vertx, config, services.resolver());
     consumer = vertx.eventBus().consumer(DeliveryJob.ADDRESS, this::handle);
+    nodeConsumer = vertx.eventBus().consumer(nodeAddress(services.nodeId()), this::handle);
     // Slots held by other verticles of the node free up without an event here: look again often.
     vertx.setPeriodic(50, id -> List.copyOf(waiting.keySet()).forEach(this::startWaiting));
-    return consumer.completion();
+    return Future.all(consumer.completion(), nodeConsumer.completion());
+  }
+
+  /** The address that reaches the dispatchers of one node only. */
+  static String nodeAddress(String nodeId) {
+    return DeliveryJob.ADDRESS + "." + nodeId;
   }
 
   /**
-   * Graceful stop: take no new jobs, let the attempts in flight finish (up to the drain timeout) so
-   * their results are recorded, then close the client. Anything left is re-sent when its lease ends.
+   * Graceful stop. First this node stops being a target: its consumers leave the cluster's registry,
+   * while a consumer of this node alone catches the jobs other members sent before they heard, and hands
+   * them back to PostgreSQL, due now, for the nodes that stay (a dropped job would wait for its lease).
+   * Then the attempts in flight finish (up to the drain timeout) so their results are recorded, and the
+   * client closes.
    */
   @Override
   public Future<?> stop() {
     long deadline = System.currentTimeMillis() + services.drainTimeoutMs();
-    return consumer.unregister().compose(v -> {
-      // Jobs still waiting for a slot go back to PostgreSQL, due now, for whichever node is left.
-      waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), Instant.now())));
-      waiting.clear();
-      waitingCount = 0;
-      return drained(deadline);
-    }).eventually(() -> sender.close());
+    long[] lastArrival = {System.currentTimeMillis()};
+    Handler<Message<DeliveryJob>> handBack = message -> {
+      lastArrival[0] = System.currentTimeMillis();
+      acknowledge(message);
+      services.writer().postpone(message.body(), Instant.now());
+    };
+    MessageConsumer<DeliveryJob> catcher = vertx.eventBus().localConsumer(DeliveryJob.ADDRESS, handBack);
+    MessageConsumer<DeliveryJob> nodeCatcher = vertx.eventBus().localConsumer(nodeAddress(services.nodeId()), handBack);
+    return Future.all(catcher.completion(), nodeCatcher.completion())
+      .compose(v -> Future.all(consumer.unregister(), nodeConsumer.unregister()))
+      .compose(v -> quiet(lastArrival, System.currentTimeMillis() + HAND_BACK_MAX_MS))
+      .compose(v -> Future.all(catcher.unregister(), nodeCatcher.unregister()))
+      .compose(v -> {
+        // Jobs still waiting for a slot go back to PostgreSQL, due now, for whichever node is left.
+        waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), Instant.now())));
+        waiting.clear();
+        waitingCount = 0;
+        return drained(deadline);
+      }).eventually(() -> sender.close());
+  }
+
+  /** Completes once no job has arrived for {@link #HAND_BACK_QUIET_MS}, or at {@code until}. */
+  private Future<Void> quiet(long[] lastArrival, long until) {
+    long now = System.currentTimeMillis();
+    if (now - lastArrival[0] >= HAND_BACK_QUIET_MS || now >= until) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(100).compose(v -> quiet(lastArrival, until));
   }
 
   private Future<Void> drained(long deadline) {
@@ -100,13 +140,14 @@ public final class Dispatcher extends VerticleBase {
 
   private void handle(Message<DeliveryJob> message) {
     DeliveryJob job = message.body();
+    boolean forwarded = acknowledge(message);
     services.index().lookup(job.subscriptionId())
       // Held or skipped only on the database's word: the index may not have heard of a resume yet.
       .compose(t -> t == null || t.status() == Subscription.Status.ACTIVE ? Future.succeededFuture(t)
         : services.index().fresh(job.subscriptionId()))
       .onComplete(found -> {
         if (found.succeeded()) {
-          attempt(job, found.result());
+          attempt(job, found.result(), forwarded);
         } else {
           // Cannot tell what the subscription is: leave the delivery to its lease.
           LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
@@ -114,7 +155,32 @@ public final class Dispatcher extends VerticleBase {
       });
   }
 
-  private void attempt(DeliveryJob job, SubscriptionIndex.Target target) {
+  /** A forwarded job is sent as a request, so its sender learns it arrived; whether it was forwarded. */
+  private static boolean acknowledge(Message<DeliveryJob> message) {
+    if (message.headers().contains(FORWARDED)) {
+      message.reply(null);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * This node holds no share of the endpoint's cap (the cap is smaller than the cluster, or this node has
+   * just joined): the job goes to a member that holds one. If none is known or it cannot be reached, the
+   * job waits here like any other that found its endpoint at the cap.
+   */
+  private void forward(DeliveryJob job, SubscriptionIndex.Target target, String url) {
+    String holder = services.limits().holderOf(url);
+    if (holder == null) {
+      wait(job, target, url);
+      return;
+    }
+    vertx.eventBus().request(nodeAddress(holder), job, new DeliveryOptions().addHeader(FORWARDED, "1")
+        .setSendTimeout(FORWARD_TIMEOUT_MS))
+      .onFailure(e -> wait(job, target, url));
+  }
+
+  private void attempt(DeliveryJob job, SubscriptionIndex.Target target, boolean forwarded) {
     ResultWriter writer = services.writer();
     if (target == null) {
       writer.skip(job, "subscription_deleted");
@@ -140,6 +206,10 @@ public final class Dispatcher extends VerticleBase {
     long rateDelay = services.rates().delayMs(url);
     if (rateDelay > 0) {
       writer.postpone(job, Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
+      return;
+    }
+    if (!forwarded && services.limits().maxPerEndpoint(url) == 0) {
+      forward(job, target, url);
       return;
     }
     if (!services.limits().tryAcquire(url)) {
@@ -227,7 +297,10 @@ public final class Dispatcher extends VerticleBase {
       services.writer().record(attempt, ResultWriter.Decision.GONE, null);
       return;
     }
-    Duration delay = schedule.next(attempt.number(), attempt.retryAfter());
+    // An endpoint that resolves to an address the SSRF guard refuses will not stop doing so by the next
+    // retry: the delivery fails now instead of knocking on it for the whole schedule.
+    Duration delay = EndpointResolver.BLOCKED.equals(attempt.failureReason()) ? null
+      : schedule.next(attempt.number(), attempt.retryAfter());
     if (delay == null) {
       services.writer().record(attempt, ResultWriter.Decision.EXHAUSTED, null);
     } else {

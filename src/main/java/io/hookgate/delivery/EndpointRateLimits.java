@@ -1,14 +1,14 @@
 package io.hookgate.delivery;
 
-import io.hookgate.cluster.Membership;
-
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Requests per second to each endpoint URL, for the whole cluster: this node's token buckets refill
- * at its share (rate / live members). A burst of up to one second's share is allowed. A rate of 0
- * means no limit.
+ * at its share, the rate divided by the live members (a fraction: 10 a second on 3 nodes is 3.33 each,
+ * not 4). A burst of up to one second's share (at least one request) is allowed. A rate of 0 means no
+ * limit.
  */
 public final class EndpointRateLimits {
   private final int clusterRate;
@@ -20,8 +20,9 @@ public final class EndpointRateLimits {
     this.nodeRate = clusterRatePerSecond;
   }
 
-  public void members(int n) {
-    nodeRate = clusterRate == 0 ? 0 : Membership.share(clusterRate, n);
+  /** The cluster's live members now. */
+  public void members(List<String> members) {
+    nodeRate = (double) clusterRate / Math.max(1, members.size());
   }
 
   /** 0 when a request may go now, else how many milliseconds until it may. */

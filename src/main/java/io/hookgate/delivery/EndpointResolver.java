@@ -1,5 +1,6 @@
 package io.hookgate.delivery;
 
+import io.hookgate.subscription.EndpointUrls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -17,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EndpointResolver {
   private static final long CACHE_MS = 30_000;
+  /** The failure reason of an attempt refused by the {@link AddressPolicy}. */
+  public static final String BLOCKED = "blocked_address";
 
   /** Why an endpoint cannot be delivered to. */
   public static final class Refused extends Exception {
@@ -55,8 +58,21 @@ public final class EndpointResolver {
         result.cause() instanceof Refused r ? r : null, System.currentTimeMillis() + CACHE_MS)));
   }
 
+  /** Whether deliveries to the loopback addresses are allowed (an operator named them in the allow-list). */
+  public boolean permitsLoopback() {
+    return policy.permits(InetAddress.getLoopbackAddress());
+  }
+
   private InetAddress lookup(String host) throws Refused {
     String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    // Never asked of DNS: a non-canonical numeric host (the system resolver reads 0x7f000001 as 127.0.0.1),
+    // or a name that is the local host by convention.
+    if (!host.startsWith("[") && EndpointUrls.looksNumeric(host) && !EndpointUrls.canonicalIpv4(host)) {
+      throw new Refused(BLOCKED, "Host " + host + " is a non-canonical numeric address, which is not allowed");
+    }
+    if (EndpointUrls.loopbackName(host) && !permitsLoopback()) {
+      throw new Refused(BLOCKED, "Host " + host + " names the local host, which is not allowed");
+    }
     InetAddress[] addresses;
     try {
       addresses = InetAddress.getAllByName(literal);
@@ -64,7 +80,7 @@ public final class EndpointResolver {
       throw new Refused("dns", "Host " + host + " does not resolve");
     }
     if (Arrays.stream(addresses).anyMatch(a -> !policy.permits(a))) {
-      throw new Refused("blocked_address", "Host " + host
+      throw new Refused(BLOCKED, "Host " + host
         + " resolves to a loopback, private or otherwise internal address, which is not allowed");
     }
     return addresses[0];

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -65,8 +66,10 @@ public final class FanoutLedger {
     ON CONFLICT (id) DO NOTHING""";
   private static final String NODE_MISSING_ROWS = MISSING_ROWS.formatted("e.ingest_node = $1 AND e.received_at >= $2");
   private static final String THESE_MISSING_ROWS = MISSING_ROWS.formatted("e.id = ANY($1) AND f.id = ANY($2)");
+  /** Silent for a lease, or (when $2 lists the live nodes) not among them. */
   private static final String DEAD_NODES = """
-    SELECT node, low_water FROM ingest_nodes WHERE seen_at < now() - $1 * interval '1 millisecond'
+    SELECT node, low_water FROM ingest_nodes
+     WHERE seen_at < now() - $1 * interval '1 millisecond' OR ($2::text[] IS NOT NULL AND NOT (node = ANY($2)))
        FOR UPDATE SKIP LOCKED""";
   private static final String FORGET_NODE = "DELETE FROM ingest_nodes WHERE node = $1";
 
@@ -168,7 +171,15 @@ public final class FanoutLedger {
     return writeStale(pool, Instant.now().minusMillis(leaseMs), "still had no row a lease after their events arrived",
       recoveredStale)
       .compose(v -> heartbeat(pool))
-      .compose(v -> recoverDeadNodes(pool));
+      .compose(v -> recoverDeadNodes(pool, null));
+  }
+
+  /**
+   * Nodes known to be gone (not among {@code live}: a previous life of this node killed without a stop, a
+   * cluster member that left) are recovered now, not a lease after they went silent.
+   */
+  public Future<Void> recoverAllBut(Pool pool, Set<String> live) {
+    return recoverDeadNodes(pool, live.toArray(String[]::new));
   }
 
   /** Registers this node (before it takes events) or refreshes its low water. */
@@ -209,8 +220,8 @@ public final class FanoutLedger {
       });
   }
 
-  private Future<Void> recoverDeadNodes(Pool pool) {
-    return pool.withTransaction(conn -> conn.preparedQuery(DEAD_NODES).execute(Tuple.of(leaseMs))
+  private Future<Void> recoverDeadNodes(Pool pool, String[] live) {
+    return pool.withTransaction(conn -> conn.preparedQuery(DEAD_NODES).execute(Tuple.tuple().addLong(leaseMs).addArrayOfString(live))
       .compose(dead -> {
         Future<Void> chain = Future.succeededFuture();
         for (Row row : dead) {
@@ -220,8 +231,7 @@ public final class FanoutLedger {
             .compose(v -> conn.preparedQuery(NODE_MISSING_ROWS).execute(Tuple.of(deadNode, lowWater)))
             .compose(rows -> {
               recoveredDeadNode.increment(rows.rowCount());
-              LOG.warn("Node {} stopped without a trace for a lease: wrote {} of its deliveries, due now", deadNode,
-                rows.rowCount());
+              LOG.warn("Node {} is gone: wrote {} of its unrecorded deliveries, due now", deadNode, rows.rowCount());
               return conn.preparedQuery(FORGET_NODE).execute(Tuple.of(deadNode));
             })
             .mapEmpty();

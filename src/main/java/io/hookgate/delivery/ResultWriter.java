@@ -1,6 +1,7 @@
 package io.hookgate.delivery;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.DatabaseFailures;
 import io.hookgate.http.Json;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
@@ -247,6 +248,7 @@ public final class ResultWriter {
     moved = new ArrayList<>();
     writing = true;
     pool.withTransaction(conn -> write(conn, r, m))
+      .recover(e -> DatabaseFailures.refusedValue(e) && r.size() + m.size() > 1 ? isolate(r, m) : Future.failedFuture(e))
       .onSuccess(disabled -> {
         limits.releaseNode(r.size());
         firstRowsWritten(r, m);
@@ -266,6 +268,35 @@ public final class ResultWriter {
           }
         }
       });
+  }
+
+  /**
+   * PostgreSQL refused a value of the batch (nothing of it was written): each result is written on its own,
+   * so one bad result cannot hold back the others. One that is refused even alone is dropped and logged; its
+   * delivery keeps its lease and is attempted again when the lease ends.
+   */
+  private Future<List<UUID>> isolate(List<Recorded> r, List<Moved> m) {
+    List<UUID> disabled = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (Recorded x : r) {
+      chain = chain.compose(v -> alone(List.of(x), List.of(), x.attempt().job()).map(disabled::addAll).mapEmpty());
+    }
+    for (Moved x : m) {
+      chain = chain.compose(v -> alone(List.of(), List.of(x), x.job()).map(disabled::addAll).mapEmpty());
+    }
+    return chain.map(disabled);
+  }
+
+  private Future<List<UUID>> alone(List<Recorded> r, List<Moved> m, DeliveryJob job) {
+    return pool.withTransaction(conn -> write(conn, r, m)).recover(e -> {
+      if (!DatabaseFailures.refusedValue(e)) {
+        return Future.failedFuture(e);
+      }
+      LOG.error("The database refused the result of delivery {} ({}); it is attempted again when its lease ends",
+        job.deliveryId(), e.getMessage());
+      metrics.moveDropped();
+      return Future.succeededFuture(List.of());
+    });
   }
 
   private Future<List<UUID>> write(SqlConnection conn, List<Recorded> r, List<Moved> m) {

@@ -1,5 +1,6 @@
 package io.hookgate.delivery;
 
+import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
 import io.vertx.core.Future;
@@ -11,6 +12,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -54,6 +56,7 @@ public final class Scheduler extends VerticleBase {
   private final DeliveryMetrics metrics;
   private final FanoutLedger ledger;
   private final ParkedDeliveries parked;
+  private final Membership membership;
   private final String nodeId;
   private Pool pool;
   private boolean claiming;
@@ -61,7 +64,8 @@ public final class Scheduler extends VerticleBase {
   private boolean parkedTurn;
 
   public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
-                   DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked) {
+                   DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked, Membership membership) {
+    this.membership = membership;
     this.database = database;
     this.config = config;
     this.limits = limits;
@@ -84,7 +88,23 @@ public final class Scheduler extends VerticleBase {
     vertx.setPeriodic(PARKED_PERIOD_MS, id -> sweep.run());
     Periodic keep = new Periodic("Keeping the fan-out ledger", () -> ledger.tick(pool));
     vertx.setPeriodic(Math.min(LEDGER_PERIOD_MS, config.lease().toMillis() / 4), id -> keep.run());
-    return ledger.listen(vertx).compose(v -> ledger.heartbeat(pool));
+    membership.onLeft(left -> vertx.runOnContext(v -> reapGone()));
+    return ledger.listen(vertx).compose(v -> ledger.heartbeat(pool)).compose(v -> reapGone());
+  }
+
+  /**
+   * Takes back at once what nodes that are gone left behind: their leases, and their deliveries without a
+   * row. At start that is a previous life of this node (killed without a stop) or members that left while
+   * it was down; later, members the cluster reports as having left.
+   */
+  private Future<Void> reapGone() {
+    Set<String> live = membership.liveNodes();
+    return Leases.releaseDead(pool, live, config.lease().toMillis())
+      .compose(n -> ledger.recoverAllBut(pool, live))
+      .recover(e -> {
+        LOG.warn("Taking back the work of nodes that are gone failed ({}); their leases expire instead", e.getMessage());
+        return Future.succeededFuture();
+      });
   }
 
   /** Runs a periodic task unless its previous run is still going; a failure is logged for the next run. */

@@ -164,7 +164,7 @@ public final class Sender {
     int cap = config.responseBodyMaxBytes();
     Buffer kept = Buffer.buffer();
     JsonObject headers = new JsonObject();
-    response.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+    response.headers().forEach(h -> headers.put(storable(h.getKey().toLowerCase()), storable(h.getValue())));
     response.handler(chunk -> {
       int room = cap - kept.length();
       if (room > 0) {
@@ -172,8 +172,18 @@ public final class Sender {
       }
     });
     response.exceptionHandler(done::tryFail);
-    response.endHandler(v -> done.tryComplete(new Response(response.statusCode(), headers, kept.toString(StandardCharsets.UTF_8))));
+    response.endHandler(v -> done.tryComplete(new Response(response.statusCode(), headers,
+      storable(kept.toString(StandardCharsets.UTF_8)))));
     return done.future();
+  }
+
+  /**
+   * What a receiver answered, as text PostgreSQL can store: NUL (which no text column holds) becomes
+   * U+FFFD, as malformed UTF-8 already does when the body is decoded. A receiver's odd answer must not
+   * fail the batch of results it is written with.
+   */
+  static String storable(String text) {
+    return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
   }
 
   /** The failure reason recorded for an attempt that got no HTTP response. */

@@ -9,7 +9,6 @@ import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -54,8 +53,8 @@ public final class StatsRoutes {
     this.subscriptions = subscriptions;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> read) {
-    ops.on("getWebhookStats", read, this::stats);
+  public void mount(Operations ops) {
+    ops.on("getWebhookStats", this::stats);
   }
 
   private void stats(RoutingContext ctx) {

@@ -11,7 +11,6 @@ import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -68,9 +67,9 @@ public final class TestingRoutes {
     this.nodeId = nodeId;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> read, Handler<RoutingContext> write) {
-    ops.on("pingWebhook", read, this::ping)
-      .on("testWebhook", write, this::test);
+  public void mount(Operations ops) {
+    ops.on("pingWebhook", this::ping)
+      .on("testWebhook", this::test);
   }
 
   private void ping(RoutingContext ctx) {

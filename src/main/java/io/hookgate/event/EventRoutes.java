@@ -7,8 +7,7 @@ import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.SubscriptionIndex;
-import io.vertx.core.Handler;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -60,22 +59,13 @@ public final class EventRoutes {
     this.config = config;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> admin) {
-    ops.onUnvalidated("ingestEvents", admin, this::ingest)
-      .on("getEvent", admin, this::get);
+  public void mount(Operations ops) {
+    ops.onUnvalidated("ingestEvents", this::ingest)
+      .on("getEvent", this::get);
   }
 
   private void ingest(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
-      throw new ApiError(415, "invalid_request", "Content-Type must be application/json");
-    }
-    Object parsed;
-    try {
-      parsed = Json.decode(ctx.body().buffer());
-    } catch (DecodeException | NullPointerException e) {
-      throw ApiError.invalid("Request body is not valid JSON");
-    }
+    Object parsed = Json.request(ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer());
     if (!(parsed instanceof JsonObject body)) {
       throw ApiError.invalid("Request body must be a JSON object: one event, or {\"events\": [...]}");
     }

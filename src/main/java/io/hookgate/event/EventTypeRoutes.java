@@ -5,7 +5,6 @@ import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -28,13 +27,13 @@ public final class EventTypeRoutes {
     this.catalog = catalog;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> admin, Handler<RoutingContext> partnerRead) {
-    ops.on("listEventTypes", admin, this::list)
-      .on("createEventType", admin, this::create)
-      .on("getEventType", admin, this::get)
-      .on("updateEventType", admin, this::update)
-      .on("deprecateEventType", admin, this::deprecate)
-      .on("listPartnerEventTypes", partnerRead, this::listForPartners);
+  public void mount(Operations ops) {
+    ops.on("listEventTypes", this::list)
+      .on("createEventType", this::create)
+      .on("getEventType", this::get)
+      .on("updateEventType", this::update)
+      .on("deprecateEventType", this::deprecate)
+      .on("listPartnerEventTypes", this::listForPartners);
   }
 
   private void list(RoutingContext ctx) {

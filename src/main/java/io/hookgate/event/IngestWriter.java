@@ -2,7 +2,9 @@ package io.hookgate.event;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import io.hookgate.db.DatabaseFailures;
 import io.hookgate.delivery.DeliveryJob;
+import io.hookgate.http.ApiError;
 import io.hookgate.delivery.DeliveryMetrics;
 import io.hookgate.delivery.FanoutLedger;
 import io.hookgate.delivery.InFlightLimits;
@@ -15,6 +17,8 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -48,6 +52,7 @@ import java.util.function.Consumer;
  * its original result is reported. Its state is confined to its own event loop, so it needs no locking.
  */
 public final class IngestWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestWriter.class);
   /** Outcome reported to the platform for one event. */
   public record Result(String id, int deliveries, boolean duplicate) {
   }
@@ -113,6 +118,7 @@ public final class IngestWriter {
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final List<Request> queue = new ArrayList<>();
+  private final List<Promise<Void>> idleWaiters = new ArrayList<>();
   private final long commitWaitMs;
   private int queuedEvents;
   private boolean writing;
@@ -202,6 +208,9 @@ public final class IngestWriter {
       writing = false;
       if (!queue.isEmpty()) {
         writeQueued();
+      } else {
+        idleWaiters.forEach(Promise::complete);
+        idleWaiters.clear();
       }
     });
   }
@@ -272,10 +281,47 @@ public final class IngestWriter {
           return (Void) null;
         });
       })
-      // Whether the events were written is not known now. Their deliveries stay in the ledger: if they
-      // were, the ledger writes their rows a lease from now (and a retried request finds them duplicates).
-      .onFailure(e -> answer(batch, request -> request.promise().tryFail(e)))
-      .recover(e -> Future.succeededFuture());
+      .recover(e -> failed(batch, fanout.keySet(), e));
+  }
+
+  /**
+   * A write failed. When PostgreSQL refused a value the statement was given, nothing of the batch was
+   * written, and one request's bad value must not fail the others that shared its commit: each request is
+   * written again on its own, and only the one that carries the value fails (400). Any other failure
+   * fails the whole batch: whether it was written is not known now, so its deliveries stay in the ledger
+   * (if the events were written, the ledger writes their rows a lease from now, and a retried request
+   * finds them duplicates).
+   */
+  private Future<Void> failed(List<Request> batch, Set<UUID> fanout, Throwable e) {
+    if (!DatabaseFailures.refusedValue(e)) {
+      answer(batch, request -> request.promise().tryFail(e));
+      return Future.succeededFuture();
+    }
+    ledger.forget(fanout);
+    if (batch.size() == 1) {
+      LOG.info("An ingest request was refused by the database: {}", e.getMessage());
+      answer(batch, request -> request.promise().tryFail(ApiError.invalid(
+        "The request holds a value that cannot be stored; nothing was written")));
+      return Future.succeededFuture();
+    }
+    Future<Void> alone = Future.succeededFuture();
+    for (Request request : batch) {
+      alone = alone.compose(v -> write(List.of(request)));
+    }
+    return alone;
+  }
+
+  /** Completes once nothing is queued or being written (a stopping API verticle waits for this). */
+  public Future<Void> idle() {
+    Promise<Void> idle = Promise.promise();
+    home.runOnContext(v -> {
+      if (!writing && queue.isEmpty()) {
+        idle.complete();
+      } else {
+        idleWaiters.add(idle);
+      }
+    });
+    return idle.future();
   }
 
   /** Settles each request of a batch on its caller's event loop: one hand-over per other loop, not per request. */

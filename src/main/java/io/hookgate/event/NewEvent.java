@@ -102,11 +102,17 @@ public record NewEvent(String id, String type, String merchantId, String invento
     if (text == null) {
       return OffsetDateTime.now(ZoneOffset.UTC);
     }
+    OffsetDateTime time;
     try {
-      return OffsetDateTime.parse(text);
+      time = OffsetDateTime.parse(text);
     } catch (DateTimeParseException e) {
       throw ApiError.invalidField(prefix + "occurred_at", "must be an ISO-8601 timestamp with offset, e.g. 2024-04-01T10:00:00Z");
     }
+    // PostgreSQL cannot store every year Java parses; one such event would fail the batch it is written with.
+    if (time.getYear() < 1970 || time.getYear() > 9999) {
+      throw ApiError.invalidField(prefix + "occurred_at", "must be between the years 1970 and 9999");
+    }
+    return time;
   }
 
   private static Set<UUID> applications(Object value, String prefix) {

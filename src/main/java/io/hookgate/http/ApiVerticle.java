@@ -6,7 +6,6 @@ import io.hookgate.auth.AdminAuth;
 import io.hookgate.auth.OAuthRoutes;
 import io.hookgate.auth.PartnerAuth;
 import io.hookgate.auth.PartnerRateLimiter;
-import io.hookgate.auth.Scopes;
 import io.hookgate.auth.TokenStore;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
@@ -40,7 +39,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.contract.SecurityRequirement;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
@@ -48,6 +49,7 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the Platform API, the Partner API and the ops endpoints; one instance per core. Routes come
@@ -69,6 +71,10 @@ public final class ApiVerticle extends VerticleBase {
   private Sender sender;
   private HttpServer server;
   private Router router;
+  private Edge edge;
+  private IngestWriter ingestWriter;
+  private static final String PLATFORM_KEY = "platformKey";
+  private static final String PARTNER_TOKEN = "partnerToken";
 
   /** {@code sharedIngest}: a group-commit writer shared with the other API verticles, or null for one of its own. */
   public ApiVerticle(Shared shared, IngestWriter sharedIngest) {
@@ -80,17 +86,23 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     HookgateConfig config = shared.config();
     pool = Pools.pool(vertx, config.database(), "api");
+    edge = new Edge(vertx, config.http().readTimeout().toMillis());
     return OpenAPIContract.from(vertx, shared.contract().forValidation().copy())
       .map(this::router)
       .compose(built -> {
         router = built;
         server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(config.http().host())
+          .setIdleTimeout((int) config.http().idleTimeout().toSeconds())
+          // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x makes a connection known only once a first request's
+          // headers are complete (it looks for an upgrade), and a caller trickling them would go unseen.
+          .setHttp2ClearTextEnabled(false)
           .setCompressionSupported(true));
+        edge.install(server);
         // Port 0 asks for any free port; Vert.x gives each server its own then, and a negative port one free
         // port shared by every verticle that asks with it, so that all of this node's API verticles serve it.
         int port = config.http().port();
-        return server.requestHandler(router).listen(port == 0 ? -1 : port);
+        return server.requestHandler(router).listen(port == 0 ? -1 : port, config.http().host());
       });
   }
 
@@ -118,27 +130,28 @@ public final class ApiVerticle extends VerticleBase {
     SubscriptionStore subscriptions = new SubscriptionStore(pool, shared.secrets());
     IngestWriter ingest = sharedIngest != null ? sharedIngest : new IngestWriter(vertx, context, pool, shared.ledger(),
       config.ingest().commitWaitMs(), shared.metrics(), shared.limits());
+    ingestWriter = ingest;
     AdminAuth admin = new AdminAuth(config.adminKey());
     PartnerAuth partner = new PartnerAuth(tokens, shared.rateLimiter());
-    Handler<RoutingContext> read = partner.requiring(Scopes.READ_WEBHOOKS);
-    Handler<RoutingContext> write = partner.requiring(Scopes.WRITE_WEBHOOKS);
     sender = new Sender(vertx, config.delivery(), shared.resolver());
 
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
-      .rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
-    Operations ops = new Operations(builder);
+      .rootHandler(edge)
+      .rootHandler(TimeoutHandler.create(config.http().requestTimeout().toMillis(), 503));
+    Operations ops = new Operations(vertx, builder, contract, operation -> guard(operation, admin, partner),
+      config.http().bodyLimitBytes());
     new OpsRoutes(pool, shared.registry(), shared.contract().text(), shared.membership()).mount(ops);
-    new ApplicationRoutes(applications, shared.index(), config.api()).mount(ops, admin);
-    new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops, admin, read);
-    new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops, admin);
+    new ApplicationRoutes(applications, shared.index(), config.api()).mount(ops);
+    new EventTypeRoutes(eventTypes, shared.catalog()).mount(ops);
+    new EventRoutes(shared.catalog(), shared.index(), ingest, pool, config.ingest()).mount(ops);
     new OAuthRoutes(applications, tokens, config.security().tokenTtlSeconds()).mount(ops);
     new SubscriptionRoutes(subscriptions, shared.catalog(), shared.index(),
       new EndpointPolicy(shared.resolver(), config.delivery().requireHttps()), config.api())
-      .mount(ops, read, write, admin);
+      .mount(ops);
     new DeliveryRoutes(vertx, new DeliveryHistory(pool), subscriptions, shared.index(), config, shared.nodeId())
-      .mount(ops, read, write, admin);
-    new StatsRoutes(pool, subscriptions).mount(ops, read);
-    new TestingRoutes(pool, subscriptions, shared.index(), shared.catalog(), sender, shared.nodeId()).mount(ops, read, write);
+      .mount(ops);
+    new StatsRoutes(pool, subscriptions).mount(ops);
+    new TestingRoutes(pool, subscriptions, shared.index(), shared.catalog(), sender, shared.nodeId()).mount(ops);
     ops.checkComplete();
 
     Router router = builder.createRouter();
@@ -149,9 +162,34 @@ public final class ApiVerticle extends VerticleBase {
     return router;
   }
 
+  /**
+   * Who may call an operation, from the document's {@code security}: the platform key, or a partner
+   * token with every scope listed; null for operations open to all (ops endpoints, the token endpoint).
+   */
+  private static Handler<RoutingContext> guard(Operation operation, AdminAuth admin, PartnerAuth partner) {
+    for (SecurityRequirement requirement : operation.getSecurityRequirements()) {
+      if (requirement.getNames().contains(PLATFORM_KEY)) {
+        return admin;
+      }
+      if (requirement.getNames().contains(PARTNER_TOKEN)) {
+        return partner.requiring(requirement.getScopes(PARTNER_TOKEN));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Graceful stop: take no new connections, let the requests in flight finish (their events are
+   * committed and answered), then close the pool; a request that cannot be served any more is answered
+   * 503 by the failure handler rather than failing on a closed pool.
+   */
   @Override
   public Future<?> stop() {
-    return Future.join(pool == null ? Future.succeededFuture() : pool.close(),
-      sender == null ? Future.succeededFuture() : sender.close());
+    Future<Void> drained = server == null ? Future.succeededFuture()
+      : server.shutdown(shared.config().http().requestTimeout().toSeconds(), TimeUnit.SECONDS);
+    return drained
+      .compose(v -> ingestWriter == null ? Future.succeededFuture() : ingestWriter.idle())
+      .eventually(() -> Future.join(pool == null ? Future.succeededFuture() : pool.close(),
+        sender == null ? Future.succeededFuture() : sender.close()));
   }
 }

@@ -7,7 +7,8 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Date filters as partners send them: a day ({@code 2024-04-01}, UTC) or a timestamp with offset.
- * A day used as an upper bound includes the whole day.
+ * A day used as an upper bound includes the whole day. Absent is no bound; present but empty or
+ * malformed is a 400, never "no bound".
  */
 public final class DateParams {
   private DateParams() {
@@ -24,17 +25,24 @@ public final class DateParams {
   }
 
   private static OffsetDateTime parse(String name, String text, boolean endOfDay) {
-    if (text == null || text.isEmpty()) {
+    if (text == null) {
       return null;
     }
+    OffsetDateTime time;
     try {
       if (text.length() == 10) {
         LocalDate day = LocalDate.parse(text);
-        return (endOfDay ? day.plusDays(1) : day).atStartOfDay().atOffset(ZoneOffset.UTC);
+        time = (endOfDay ? day.plusDays(1) : day).atStartOfDay().atOffset(ZoneOffset.UTC);
+      } else {
+        time = OffsetDateTime.parse(text);
       }
-      return OffsetDateTime.parse(text);
     } catch (DateTimeParseException e) {
       throw ApiError.invalidField(name, "must be a date (YYYY-MM-DD) or a timestamp with offset");
     }
+    // Within what PostgreSQL stores and what a webhook history can hold; a year 200000 is a typo, not a bound.
+    if (time.getYear() < 1970 || time.getYear() > 9999) {
+      throw ApiError.invalidField(name, "must be between the years 1970 and 9999");
+    }
+    return time;
   }
 }

@@ -23,7 +23,16 @@ public final class Json {
    */
   private static final JacksonCodec STREAMING = new JacksonCodec();
 
+  private static final String PARSED = "hookgate.json-body";
+
   private Json() {
+  }
+
+  /** Keeps a request body already read strictly, for {@link #body} to return without reading it again. */
+  static void remember(RoutingContext ctx, Object parsed) {
+    if (parsed != null) {
+      ctx.put(PARSED, parsed);
+    }
   }
 
   /** The request's JSON object body; an absent body is an empty object (validation ran before). */
@@ -31,11 +40,28 @@ public final class Json {
     if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
       return new JsonObject();
     }
-    Object value = decode(ctx.body().buffer());
+    Object value = ctx.get(PARSED);
+    if (value == null) {
+      value = request(ctx.body().buffer());
+    }
     if (value instanceof JsonObject object) {
       return object;
     }
     throw ApiError.invalid("Request body must be a JSON object");
+  }
+
+  /**
+   * A request body as a JSON value, read strictly ({@link StrictJson}); anything that is not strict JSON
+   * is a 400 that names the problem, and the field when one string is to blame.
+   */
+  public static Object request(Buffer body) {
+    try {
+      return StrictJson.decode(body.getBytes());
+    } catch (StrictJson.BadValue e) {
+      throw ApiError.invalidField(e.field(), e.getMessage());
+    } catch (DecodeException e) {
+      throw ApiError.invalid("Request body is not valid JSON");
+    }
   }
 
   /** An optional string field of at most {@code max} characters; null when absent or null. */
@@ -50,7 +76,7 @@ public final class Json {
     return s;
   }
 
-  /** Parses JSON text: a {@link JsonObject}, {@link JsonArray}, string, number, boolean or null. */
+  /** Parses JSON text Hookgate wrote itself: a {@link JsonObject}, {@link JsonArray}, string, number, boolean or null. */
   public static Object decode(Buffer json) throws DecodeException {
     return STREAMING.fromBuffer(json);
   }

@@ -17,7 +17,7 @@ public record Pagination(int pageSize, int pageNumber) {
 
   private static int positive(RoutingContext ctx, String name, int fallback) {
     String text = ctx.request().getParam(name);
-    if (text == null || text.isEmpty()) {
+    if (text == null) {
       return fallback;
     }
     try {

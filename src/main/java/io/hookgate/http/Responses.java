@@ -19,12 +19,12 @@ public final class Responses {
     send(ctx, 200, new JsonObject().put("data", items).put("pagination", page.describe(total)));
   }
 
-  public static void send(RoutingContext ctx, int status, JsonObject body) {
+  public static Future<Void> send(RoutingContext ctx, int status, JsonObject body) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
-      return;
+      return Future.succeededFuture();
     }
-    response.setStatusCode(status)
+    return response.setStatusCode(status)
       .putHeader("Content-Type", "application/json")
       .putHeader("Cache-Control", "no-store")
       .end(body.toBuffer());

@@ -4,6 +4,7 @@ import io.hookgate.cluster.Membership;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -13,6 +14,7 @@ import io.vertx.sqlclient.Pool;
  * database answers), {@code /metrics} (Prometheus text) and {@code /openapi.yaml} (the API contract).
  */
 public final class OpsRoutes {
+  private static final long READY_DB_TIMEOUT_MS = 2_000;
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String openApiText;
@@ -36,9 +38,24 @@ public final class OpsRoutes {
     Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
   }
 
-  /** Ready when the database answers and, when clustered, this node is an active member. */
+  /**
+   * Ready when the database answers within {@value #READY_DB_TIMEOUT_MS} ms and the node is not
+   * stopping and, when clustered, an active member. A database that does not answer at all (frozen,
+   * or a network that drops packets) makes the node not ready, promptly, rather than hanging the probe.
+   */
   private void ready(RoutingContext ctx) {
-    pool.query("SELECT 1").execute().onComplete(db -> {
+    Promise<Void> answered = Promise.promise();
+    long timer = ctx.vertx().setTimer(READY_DB_TIMEOUT_MS,
+      id -> answered.tryFail("the database did not answer within " + READY_DB_TIMEOUT_MS + " ms"));
+    pool.query("SELECT 1").execute().onComplete(result -> {
+      ctx.vertx().cancelTimer(timer);
+      if (result.succeeded()) {
+        answered.tryComplete();
+      } else {
+        answered.tryFail(result.cause());
+      }
+    });
+    answered.future().onComplete(db -> {
       boolean ready = db.succeeded() && membership.ready();
       Responses.send(ctx, ready ? 200 : 503, new JsonObject()
         .put("status", ready ? "READY" : "NOT_READY")

@@ -34,7 +34,7 @@ public final class EndpointPolicy {
     }
     return resolver.resolve(URI.create(url).getHost())
       .map(address -> url)
-      .recover(e -> e instanceof EndpointResolver.Refused refused && refused.reason().equals("blocked_address")
+      .recover(e -> e instanceof EndpointResolver.Refused refused && refused.reason().equals(EndpointResolver.BLOCKED)
         ? Future.failedFuture(ApiError.invalidField("url", refused.getMessage()))
         : Future.succeededFuture(url));
   }

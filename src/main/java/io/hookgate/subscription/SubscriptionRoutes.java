@@ -10,7 +10,6 @@ import io.hookgate.http.Pagination;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -42,20 +41,19 @@ public final class SubscriptionRoutes {
     this.api = api;
   }
 
-  public void mount(Operations ops, Handler<RoutingContext> read, Handler<RoutingContext> write,
-                    Handler<RoutingContext> admin) {
-    ops.on("createWebhook", write, this::create)
-      .on("listWebhooks", read, this::list)
-      .on("getWebhook", read, this::get)
-      .on("updateWebhook", write, this::update)
-      .on("deleteWebhook", write, this::delete)
-      .on("rotateWebhookSecret", write, this::rotate)
-      .on("activateWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
-      .on("deactivateWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.DISABLED))
-      .on("pauseWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.PAUSED))
-      .on("resumeWebhook", write, ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
-      .on("listAllWebhooks", admin, this::listAll)
-      .on("getAnyWebhook", admin, this::getAny);
+  public void mount(Operations ops) {
+    ops.on("createWebhook", this::create)
+      .on("listWebhooks", this::list)
+      .on("getWebhook", this::get)
+      .on("updateWebhook", this::update)
+      .on("deleteWebhook", this::delete)
+      .on("rotateWebhookSecret", this::rotate)
+      .on("activateWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("deactivateWebhook", ctx -> changeStatus(ctx, Subscription.Status.DISABLED))
+      .on("pauseWebhook", ctx -> changeStatus(ctx, Subscription.Status.PAUSED))
+      .on("resumeWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("listAllWebhooks", this::listAll)
+      .on("getAnyWebhook", this::getAny);
   }
 
   private void create(RoutingContext ctx) {
@@ -164,7 +162,7 @@ public final class SubscriptionRoutes {
     String app = ctx.request().getParam("application_id");
     UUID applicationId;
     try {
-      applicationId = app == null || app.isEmpty() ? null : UUID.fromString(app);
+      applicationId = app == null ? null : UUID.fromString(app);
     } catch (IllegalArgumentException e) {
       throw ApiError.invalidField("application_id", "must be a UUID");
     }

@@ -56,9 +56,13 @@ public final class SubscriptionStore {
                         Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
   }
 
-  /** The old secret stays valid for the grace period (none when it is 0). */
+  /**
+   * The old secret stays valid for the grace period. A grace of 0 is the urgent rotation after a leak: it
+   * ends every older secret at once, including those still in the grace of an earlier rotation.
+   */
   private static final String ROTATE = """
     WITH s AS (SELECT id, secret FROM subscriptions WHERE id = $1 AND application_id = $2 FOR UPDATE),
+         x AS (DELETE FROM subscription_old_secrets WHERE $4 = 0 AND subscription_id IN (SELECT id FROM s)),
          o AS (INSERT INTO subscription_old_secrets (subscription_id, secret, expires_at)
                SELECT id, secret, now() + $4 * interval '1 second' FROM s WHERE $4 > 0),
          u AS (UPDATE subscriptions SET secret = $3, updated_at = now() WHERE id IN (SELECT id FROM s) RETURNING id)
