@@ -199,4 +199,14 @@ class ClusterTest {
       eventually(() -> a().gateway().membership().members() == before, 30_000, "the dead node to leave the cluster");
     }
   }
+
+  /** Hazelcast listens on cluster.host only (127.0.0.1 here), not on every interface of the host. */
+  @Test
+  void hazelcastListensOnTheClusterAddressOnly() throws Exception {
+    try (java.net.Socket reachable = new java.net.Socket("127.0.0.1", BASE_PORT)) {
+      assertThat(reachable.isConnected()).isTrue();
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket("127.0.0.2", BASE_PORT).close())
+      .isInstanceOf(java.net.ConnectException.class);
+  }
 }

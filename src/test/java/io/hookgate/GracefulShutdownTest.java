@@ -62,4 +62,46 @@ class GracefulShutdownTest {
       TestGateway.await(vertx.close());
     }
   }
+
+  /**
+   * Events in flight when the node is told to stop are finished and answered (202), or refused with 503 when
+   * they cannot be served any more; never a 500, and every 202 is stored.
+   */
+  @Test
+  void ingestInFlightAtStopIsFinishedOrRefusedWith503() {
+    Vertx vertx = Vertx.vertx();
+    TestGateway gw = TestGateway.start(TestGateway.fastDelivery());
+    io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(vertx,
+      new io.vertx.ext.web.client.WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gw.port()));
+    HookgateConfig.Database database = gw.database();
+    java.util.List<io.vertx.core.Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> sent =
+      new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        sent.add(client.post("/api/v1/events").bearerTokenAuthentication(TestGateway.ADMIN_KEY)
+          .sendJsonObject(TestGateway.event("order.created", new JsonObject()).put("id", "at-stop-" + i)));
+      }
+      gw.close();
+      TestGateway.await(io.vertx.core.Future.join(sent).otherwiseEmpty());
+    } finally {
+      client.close();
+    }
+    java.util.List<String> accepted = new java.util.ArrayList<>();
+    for (int i = 0; i < sent.size(); i++) {
+      if (sent.get(i).succeeded()) {
+        int status = sent.get(i).result().statusCode();
+        assertThat(status).as(sent.get(i).result().bodyAsString()).isIn(202, 503);
+        if (status == 202) {
+          accepted.add("at-stop-" + i);
+        }
+      }
+      // A request the stopping node never read fails on the connection: the platform retries it like any other.
+    }
+    try (TestGateway again = TestGateway.start(database, TestGateway.fastDelivery())) {
+      assertThat(again.count("SELECT count(*) FROM events WHERE id = ANY($1)", (Object) accepted.toArray(String[]::new)))
+        .isEqualTo(accepted.size());
+    } finally {
+      TestGateway.await(vertx.close());
+    }
+  }
 }

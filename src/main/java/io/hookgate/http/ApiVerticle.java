@@ -39,7 +39,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.SecurityRequirement;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
@@ -86,7 +85,7 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     HookgateConfig config = shared.config();
     pool = Pools.pool(vertx, config.database(), "api");
-    edge = new Edge(vertx, config.http().readTimeout().toMillis());
+    edge = new Edge(vertx, config.http().readTimeout().toMillis(), config.http().requestTimeout().toMillis());
     return OpenAPIContract.from(vertx, shared.contract().forValidation().copy())
       .map(this::router)
       .compose(built -> {
@@ -136,8 +135,7 @@ public final class ApiVerticle extends VerticleBase {
     sender = new Sender(vertx, config.delivery(), shared.resolver());
 
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
-      .rootHandler(edge)
-      .rootHandler(TimeoutHandler.create(config.http().requestTimeout().toMillis(), 503));
+      .rootHandler(edge);
     Operations ops = new Operations(vertx, builder, contract, operation -> guard(operation, admin, partner),
       config.http().bodyLimitBytes());
     new OpsRoutes(pool, shared.registry(), shared.contract().text(), shared.membership()).mount(ops);
@@ -186,7 +184,8 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> drained = server == null ? Future.succeededFuture()
-      : server.shutdown(shared.config().http().requestTimeout().toSeconds(), TimeUnit.SECONDS);
+      : server.shutdown(shared.config().http().requestTimeout().toSeconds(), TimeUnit.SECONDS)
+        .andThen(done -> edge.uninstall());
     return drained
       .compose(v -> ingestWriter == null ? Future.succeededFuture() : ingestWriter.idle())
       .eventually(() -> Future.join(pool == null ? Future.succeededFuture() : pool.close(),
