@@ -182,4 +182,24 @@ class FailureModesTest {
     eventually(() -> "failed".equals(delivery(id).getString("status")), 10_000, "delivery to fail");
     assertThat(attempt(id, 1).getString("failure_reason")).isEqualTo("connection_refused");
   }
+
+  /**
+   * A receiver whose answer holds NUL (which no PostgreSQL text column takes) gets it recorded with U+FFFD
+   * in its place, and the other results written in the same batch are not held back by it.
+   */
+  @Test
+  void anAnswerHoldingNulIsRecordedAndHoldsBackNoOtherResult() {
+    try (Receiver odd = Receiver.start(gw.vertx()); Receiver plain = Receiver.start(gw.vertx())) {
+      odd.behave(r -> Reply.status(200).withBody("ok\u0000then"));
+      String token = gw.partnerToken("nul-answer-app");
+      gw.subscribe(token, odd.url(), "transfer.pay");
+      gw.subscribe(token, plain.url(), "transfer.pay");
+      String id = gw.ingest(TestGateway.event("transfer.pay", new JsonObject())).getString("id");
+      eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE event_id = $1 AND status = 'success'", id) == 2,
+        10_000, "both deliveries to be recorded");
+      Row answered = gw.query("SELECT a.response_body FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
+        + " WHERE d.event_id = $1 AND a.response_body LIKE 'ok%then'", id).iterator().next();
+      assertThat(answered.getString("response_body")).isEqualTo("ok\uFFFDthen");
+    }
+  }
 }
