@@ -1,5 +1,6 @@
 package io.hookgate;
 
+import io.hookgate.auth.Partner;
 import io.hookgate.auth.Credentials;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;

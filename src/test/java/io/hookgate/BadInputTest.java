@@ -3,8 +3,17 @@ package io.hookgate;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.http.ApiContract;
 import io.hookgate.support.RawHttp;
+
+
+
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,13 @@
 package io.hookgate;
 
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

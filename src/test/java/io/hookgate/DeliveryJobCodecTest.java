@@ -1,7 +1,7 @@
 package io.hookgate;
 
-import io.hookgate.delivery.DeliveryJob;
-import io.hookgate.delivery.DeliveryJobCodec;
+import io.hookgate.engine.DeliveryJob;
+import io.hookgate.engine.DeliveryJobCodec;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 

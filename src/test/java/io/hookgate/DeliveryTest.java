@@ -1,9 +1,15 @@
 package io.hookgate;
 
 import com.standardwebhooks.Webhook;
-import io.hookgate.delivery.Signer;
+import io.hookgate.outbound.Signer;
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;

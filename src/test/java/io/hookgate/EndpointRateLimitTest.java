@@ -1,9 +1,15 @@
 package io.hookgate;
 
-import io.hookgate.delivery.EndpointRateLimits;
-import io.hookgate.delivery.InFlightLimits;
+import io.hookgate.limits.EndpointRateLimits;
+import io.hookgate.limits.InFlightLimits;
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,13 @@
 package io.hookgate;
 
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -305,24 +311,24 @@ class IngestTest {
     io.vertx.core.Vertx vertx = gw.vertx();
     io.vertx.sqlclient.Pool pool = io.hookgate.db.Pools.pool(vertx, gw.database(), "isolation-test", 2);
     io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    io.hookgate.delivery.InFlightLimits limits = new io.hookgate.delivery.InFlightLimits(100, 10);
-    io.hookgate.delivery.FanoutLedger ledger = new io.hookgate.delivery.FanoutLedger("isolation-node", 60_000, registry);
-    io.hookgate.delivery.DeliveryMetrics metrics = new io.hookgate.delivery.DeliveryMetrics(registry, limits);
+    io.hookgate.limits.InFlightLimits limits = new io.hookgate.limits.InFlightLimits(100, 10);
+    io.hookgate.engine.FanoutLedger ledger = new io.hookgate.engine.FanoutLedger("isolation-node", 60_000, registry);
+    io.hookgate.engine.DeliveryMetrics metrics = new io.hookgate.engine.DeliveryMetrics(registry, limits);
     io.vertx.core.Context context = vertx.getOrCreateContext();
-    io.hookgate.event.IngestWriter writer = new io.hookgate.event.IngestWriter(vertx, context, pool, ledger, 100, metrics,
+    io.hookgate.ingest.IngestWriter writer = new io.hookgate.ingest.IngestWriter(vertx, context, pool, ledger, 100, metrics,
       limits);
     io.hookgate.subscription.SubscriptionIndex none = new io.hookgate.subscription.SubscriptionIndex(vertx, pool,
       new io.hookgate.subscription.SecretBox(new byte[32]));
     try {
       java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
-      List<io.vertx.core.Future<List<io.hookgate.event.IngestWriter.Result>>> results =
+      List<io.vertx.core.Future<List<io.hookgate.ingest.IngestWriter.Result>>> results =
         new java.util.concurrent.CopyOnWriteArrayList<>();
       io.vertx.core.Promise<Void> queued = io.vertx.core.Promise.promise();
       context.runOnContext(v -> {
         for (int i = 0; i < 10; i++) {
           String id = (i == 4 ? "writer-poison-" : "writer-ok-") + i;
           String merchant = i == 4 ? "shop\u0000" : "shop";
-          results.add(writer.write(List.of(new io.hookgate.event.NewEvent(id, "order.created", merchant, null, now, true,
+          results.add(writer.write(List.of(new io.hookgate.ingest.NewEvent(id, "order.created", merchant, null, now, true,
             null, "{\"id\":\"" + id + "\"}")), none));
         }
         queued.complete();

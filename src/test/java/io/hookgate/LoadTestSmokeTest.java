@@ -1,6 +1,9 @@
 package io.hookgate;
 
 import io.hookgate.loadtest.LoadTestRunner;
+
+
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

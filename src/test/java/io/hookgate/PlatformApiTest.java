@@ -1,7 +1,11 @@
 package io.hookgate;
 
-import io.hookgate.event.EventTypeCatalogFile;
+import io.hookgate.application.Application;
+import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,9 +1,15 @@
 package io.hookgate;
 
-import io.hookgate.delivery.AddressPolicy;
+import io.hookgate.outbound.AddressPolicy;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,13 @@
 package io.hookgate;
 
 import io.hookgate.support.Receiver;
+
+
+
 import io.hookgate.support.TestGateway;
+
+
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -137,9 +143,9 @@ class StatsTest {
   }
 
   private static String buckets() {
-    long[] counts = new long[io.hookgate.delivery.DurationBuckets.size()];
-    counts[io.hookgate.delivery.DurationBuckets.index(40)] = 100;
-    counts[io.hookgate.delivery.DurationBuckets.index(900)] = 14;
+    long[] counts = new long[io.hookgate.engine.DurationBuckets.size()];
+    counts[io.hookgate.engine.DurationBuckets.index(40)] = 100;
+    counts[io.hookgate.engine.DurationBuckets.index(900)] = 14;
     return java.util.Arrays.toString(counts).replace('[', '{').replace(']', '}');
   }
 }

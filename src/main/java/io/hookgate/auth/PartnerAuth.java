@@ -12,10 +12,10 @@ import java.util.List;
  * 429 when the application exceeds its request rate.
  */
 public final class PartnerAuth {
-  private final TokenStore tokens;
+  private final Tokens tokens;
   private final PartnerRateLimiter limiter;
 
-  public PartnerAuth(TokenStore tokens, PartnerRateLimiter limiter) {
+  public PartnerAuth(Tokens tokens, PartnerRateLimiter limiter) {
     this.tokens = tokens;
     this.limiter = limiter;
   }

@@ -1,5 +1,6 @@
 package io.hookgate.config;
 
+import io.hookgate.Hookgate;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;

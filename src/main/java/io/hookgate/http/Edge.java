@@ -36,7 +36,7 @@ import java.util.Map;
  * </ul>
  * One instance per API verticle: its state is confined to that verticle's event loop.
  */
-final class Edge implements PlatformHandler {
+public final class Edge implements PlatformHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Edge.class);
   private static final long SWEEP_MS = 250;
 
@@ -60,20 +60,20 @@ final class Edge implements PlatformHandler {
   private final Map<HttpConnection, Watch> watches = new HashMap<>();
   private long sweeper = -1;
 
-  Edge(Vertx vertx, long readTimeoutMs, long requestTimeoutMs) {
+  public Edge(Vertx vertx, long readTimeoutMs, long requestTimeoutMs) {
     this.vertx = vertx;
     this.readTimeoutMs = readTimeoutMs;
     this.requestTimeoutMs = requestTimeoutMs;
   }
 
   /** Puts the connection rules on a server before it listens (on the verticle's event loop). */
-  void install(HttpServer server) {
+  public void install(HttpServer server) {
     server.connectionHandler(this::connected).invalidRequestHandler(Edge::invalid);
     sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
   }
 
   /** Stops the sweep (the server is closing). */
-  void uninstall() {
+  public void uninstall() {
     if (sweeper >= 0) {
       vertx.cancelTimer(sweeper);
     }

@@ -1,6 +1,7 @@
 package io.hookgate.subscription;
 
-import io.hookgate.delivery.EndpointResolver;
+import io.hookgate.outbound.EndpointUrls;
+import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.http.ApiError;
 import io.vertx.core.Future;
 

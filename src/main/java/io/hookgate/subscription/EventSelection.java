@@ -12,13 +12,13 @@ import java.util.Set;
  * The {@code events} a subscription listens to: catalog names, {@code group.*} wildcards that match
  * at least one catalog name, or {@code *} for everything.
  */
-final class EventSelection {
+public final class EventSelection {
   static final int MAX_EVENTS = 100;
 
   private EventSelection() {
   }
 
-  static List<String> parse(Object value, Set<String> catalog) {
+  public static List<String> parse(Object value, Set<String> catalog) {
     if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_EVENTS) {
       throw ApiError.invalidField("events", "must be a list of 1 to " + MAX_EVENTS + " event types");
     }

@@ -32,7 +32,7 @@ public record SubscriptionFilter(Set<String> merchantIds, Set<String> inventoryL
   }
 
   /** Parses a request's {@code filter}, naming the offending field. */
-  static SubscriptionFilter parse(Object value) {
+  public static SubscriptionFilter parse(Object value) {
     if (value == null) {
       return NONE;
     }

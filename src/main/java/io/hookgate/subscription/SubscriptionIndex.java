@@ -1,6 +1,6 @@
 package io.hookgate.subscription;
 
-import io.hookgate.delivery.Signer;
+import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

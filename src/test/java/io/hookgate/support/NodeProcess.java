@@ -1,5 +1,6 @@
 package io.hookgate.support;
 
+import io.hookgate.Hookgate;
 import io.hookgate.Main;
 import io.hookgate.config.ConfigSource;
 import io.vertx.core.json.JsonArray;

@@ -1,0 +1,105 @@
+package io.hookgate.catalog;
+
+import io.hookgate.http.ApiError;
+import io.hookgate.http.Json;
+import io.hookgate.http.Operations;
+import io.hookgate.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+/**
+ * The event-type catalog: managed on the Platform API ({@code /api/v1/event-types}), readable by
+ * partners ({@code /api/partner/v1/event-types}) so they know what they can subscribe to.
+ */
+public final class EventTypeRoutes {
+  private static final String NOT_FOUND = "Event type not found";
+  private static final int MAX_DESCRIPTION = 1000;
+
+  private final EventTypeStore store;
+  private final EventCatalog catalog;
+
+  public EventTypeRoutes(EventTypeStore store, EventCatalog catalog) {
+    this.store = store;
+    this.catalog = catalog;
+  }
+
+  public void mount(Operations ops) {
+    ops.on("listEventTypes", this::list)
+      .on("createEventType", this::create)
+      .on("getEventType", this::get)
+      .on("updateEventType", this::update)
+      .on("deprecateEventType", this::deprecate)
+      .on("listPartnerEventTypes", this::listForPartners);
+  }
+
+  private void list(RoutingContext ctx) {
+    boolean includeDeprecated = "true".equalsIgnoreCase(ctx.request().getParam("include_deprecated"));
+    Responses.reply(ctx, 200, store.list(includeDeprecated, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+  }
+
+  private void listForPartners(RoutingContext ctx) {
+    Responses.reply(ctx, 200, store.list(false, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.reply(ctx, 200, store.get(ctx.pathParam("name")).map(EventTypeRoutes::found));
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Json.body(ctx);
+    String name = body.getValue("name") instanceof String s ? s : null;
+    if (!EventType.validName(name)) {
+      throw ApiError.invalidField("name", "must be lower-case dot-separated words such as order.created (at most "
+        + EventType.MAX_NAME_LENGTH + " characters)");
+    }
+    store.create(name, description(body))
+      .andThen(done -> catalog.invalidate())
+      .onSuccess(type -> Responses.data(ctx, 201, type.toJson()))
+      .onFailure(e -> ctx.fail(e instanceof EventTypeStore.Duplicate
+        ? ApiError.conflict("Event type " + name + " already exists") : e));
+  }
+
+  private void update(RoutingContext ctx) {
+    JsonObject body = Json.body(ctx);
+    Boolean deprecated = null;
+    if (body.containsKey("deprecated")) {
+      if (!(body.getValue("deprecated") instanceof Boolean b)) {
+        throw ApiError.invalidField("deprecated", "must be a boolean");
+      }
+      deprecated = b;
+    }
+    updateTo(ctx, description(body), deprecated);
+  }
+
+  private void deprecate(RoutingContext ctx) {
+    updateTo(ctx, null, true);
+  }
+
+  private void updateTo(RoutingContext ctx, String description, Boolean deprecated) {
+    Future<EventType> updated = store.update(ctx.pathParam("name"), description, deprecated)
+      .andThen(done -> catalog.invalidate());
+    Responses.reply(ctx, 200, updated.map(EventTypeRoutes::found));
+  }
+
+  private static String description(JsonObject body) {
+    return Json.optionalText(body, "description", MAX_DESCRIPTION);
+  }
+
+
+  private static JsonObject found(EventType type) {
+    if (type == null) {
+      throw ApiError.notFound(NOT_FOUND);
+    }
+    return type.toJson();
+  }
+
+  private static JsonArray json(List<EventType> types) {
+    JsonArray array = new JsonArray();
+    types.forEach(t -> array.add(t.toJson()));
+    return array;
+  }
+}

@@ -1,0 +1,315 @@
+package io.hookgate.engine;
+
+import io.hookgate.outbound.Sender;
+import io.hookgate.outbound.EndpointResolver;
+import io.hookgate.limits.InFlightLimits;
+import io.hookgate.limits.EndpointRateLimits;
+import io.hookgate.limits.EndpointBreakers;
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.subscription.Subscription;
+import io.hookgate.subscription.SubscriptionIndex;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Consumes delivery jobs from {@value DeliveryJob#ADDRESS} (point-to-point: in a cluster every node
+ * takes a share) and makes one attempt per job: subscription state, in-flight bounds and the
+ * endpoint's breaker first, then sign, resolve (SSRF guard), POST with timeouts, and hand the outcome
+ * to the {@link ResultWriter}. Never blocks its event loop.
+ */
+public final class Dispatcher extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** Everything a dispatcher shares with the other verticles of its node. */
+  public record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
+                         EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
+                         EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs) {
+  }
+
+  /** Marks a job handed over by another member that had no share of its endpoint: it is not handed on again. */
+  private static final String FORWARDED = "hookgate-forwarded";
+  /** A stopping node hands back the jobs that still reach it until none has for this long (or {@link #HAND_BACK_MAX_MS}). */
+  private static final long HAND_BACK_QUIET_MS = 1_000;
+  private static final long HAND_BACK_MAX_MS = 5_000;
+
+  private static final class EndpointFailed extends RuntimeException {
+    final Attempt attempt;
+
+    EndpointFailed(Attempt attempt) {
+      super(attempt.failureReason(), null, false, false);
+      this.attempt = attempt;
+    }
+  }
+
+  private final Services services;
+  private final HookgateConfig.Delivery config;
+  private final RetrySchedule schedule;
+  private Sender sender;
+  private MessageConsumer<DeliveryJob> consumer;
+  private MessageConsumer<DeliveryJob> nodeConsumer;
+  /** Attempts this verticle has started and not finished; confined to its event loop. */
+  private int inFlight;
+  private static final long MAX_WAIT_MS = 5_000;
+  private static final long FORWARD_TIMEOUT_MS = 2_000;
+  private record Waiting(DeliveryJob job, SubscriptionIndex.Target target, long since) {
+  }
+  /** Jobs waiting for an in-flight slot of their endpoint, per endpoint; confined to the event loop. */
+  private final Map<String, ArrayDeque<Waiting>> waiting = new HashMap<>();
+  private int waitingCount;
+  private final int maxWaiting;
+
+  public Dispatcher(Services services, int instances) {
+    this.maxWaiting = Math.max(1, services.config().maxQueued() / Math.max(1, instances));
+    this.services = services;
+    this.config = services.config();
+    this.schedule = new RetrySchedule(config);
+  }
+
+  @Override
+  public Future<?> start() {
+    sender = new Sender(vertx, config, services.resolver());
+    consumer = vertx.eventBus().consumer(DeliveryJob.ADDRESS, this::handle);
+    nodeConsumer = vertx.eventBus().consumer(nodeAddress(services.nodeId()), this::handle);
+    // Slots held by other verticles of the node free up without an event here: look again often.
+    vertx.setPeriodic(50, id -> List.copyOf(waiting.keySet()).forEach(this::startWaiting));
+    return Future.all(consumer.completion(), nodeConsumer.completion());
+  }
+
+  /** The address that reaches the dispatchers of one node only. */
+  static String nodeAddress(String nodeId) {
+    return DeliveryJob.ADDRESS + "." + nodeId;
+  }
+
+  /**
+   * Graceful stop. First this node stops being a target: its consumers leave the cluster's registry,
+   * while a consumer of this node alone catches the jobs other members sent before they heard, and hands
+   * them back to PostgreSQL, due now, for the nodes that stay (a dropped job would wait for its lease).
+   * Then the attempts in flight finish (up to the drain timeout) so their results are recorded, and the
+   * client closes.
+   */
+  @Override
+  public Future<?> stop() {
+    long deadline = System.currentTimeMillis() + services.drainTimeoutMs();
+    long[] lastArrival = {System.currentTimeMillis()};
+    Handler<Message<DeliveryJob>> handBack = message -> {
+      lastArrival[0] = System.currentTimeMillis();
+      acknowledge(message);
+      services.writer().postpone(message.body(), Instant.now());
+    };
+    MessageConsumer<DeliveryJob> catcher = vertx.eventBus().localConsumer(DeliveryJob.ADDRESS, handBack);
+    MessageConsumer<DeliveryJob> nodeCatcher = vertx.eventBus().localConsumer(nodeAddress(services.nodeId()), handBack);
+    return Future.all(catcher.completion(), nodeCatcher.completion())
+      .compose(v -> Future.all(consumer.unregister(), nodeConsumer.unregister()))
+      .compose(v -> quiet(lastArrival, System.currentTimeMillis() + HAND_BACK_MAX_MS))
+      .compose(v -> Future.all(catcher.unregister(), nodeCatcher.unregister()))
+      .compose(v -> {
+        // Jobs still waiting for a slot go back to PostgreSQL, due now, for whichever node is left.
+        waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), Instant.now())));
+        waiting.clear();
+        waitingCount = 0;
+        return drained(deadline);
+      }).eventually(() -> sender.close());
+  }
+
+  /** Completes once no job has arrived for {@link #HAND_BACK_QUIET_MS}, or at {@code until}. */
+  private Future<Void> quiet(long[] lastArrival, long until) {
+    long now = System.currentTimeMillis();
+    if (now - lastArrival[0] >= HAND_BACK_QUIET_MS || now >= until) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(100).compose(v -> quiet(lastArrival, until));
+  }
+
+  private Future<Void> drained(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(50).compose(v -> drained(deadline));
+  }
+
+  private void handle(Message<DeliveryJob> message) {
+    DeliveryJob job = message.body();
+    boolean forwarded = acknowledge(message);
+    services.index().lookup(job.subscriptionId())
+      // Held or skipped only on the database's word: the index may not have heard of a resume yet.
+      .compose(t -> t == null || t.status() == Subscription.Status.ACTIVE ? Future.succeededFuture(t)
+        : services.index().fresh(job.subscriptionId()))
+      .onComplete(found -> {
+        if (found.succeeded()) {
+          attempt(job, found.result(), forwarded);
+        } else {
+          // Cannot tell what the subscription is: leave the delivery to its lease.
+          LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+        }
+      });
+  }
+
+  /** A forwarded job is sent as a request, so its sender learns it arrived; whether it was forwarded. */
+  private static boolean acknowledge(Message<DeliveryJob> message) {
+    if (message.headers().contains(FORWARDED)) {
+      message.reply(null);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * This node holds no share of the endpoint's cap (the cap is smaller than the cluster, or this node has
+   * just joined): the job goes to a member that holds one. If none is known or it cannot be reached, the
+   * job waits here like any other that found its endpoint at the cap.
+   */
+  private void forward(DeliveryJob job, SubscriptionIndex.Target target, String url) {
+    String holder = services.limits().holderOf(url);
+    if (holder == null) {
+      wait(job, target, url);
+      return;
+    }
+    vertx.eventBus().request(nodeAddress(holder), job, new DeliveryOptions().addHeader(FORWARDED, "1")
+        .setSendTimeout(FORWARD_TIMEOUT_MS))
+      .onFailure(e -> wait(job, target, url));
+  }
+
+  private void attempt(DeliveryJob job, SubscriptionIndex.Target target, boolean forwarded) {
+    ResultWriter writer = services.writer();
+    if (target == null) {
+      writer.skip(job, "subscription_deleted");
+      return;
+    }
+    switch (target.status()) {
+      case PAUSED -> {
+        writer.hold(job);
+        return;
+      }
+      case DISABLED -> {
+        writer.skip(job, "subscription_disabled");
+        return;
+      }
+      default -> {
+      }
+    }
+    String url = target.url();
+    if (services.breakers().state(url) == CircuitBreakerState.OPEN) {
+      writer.park(job);
+      return;
+    }
+    long rateDelay = services.rates().delayMs(url);
+    if (rateDelay > 0) {
+      writer.postpone(job, Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
+      return;
+    }
+    if (!forwarded && services.limits().maxPerEndpoint(url) == 0) {
+      forward(job, target, url);
+      return;
+    }
+    if (!services.limits().tryAcquire(url)) {
+      wait(job, target, url);
+      return;
+    }
+    start(job, target, url);
+  }
+
+  /** Holds the attempt's in-flight slot (already acquired) until it is done, then lets a waiting job go. */
+  private void start(DeliveryJob job, SubscriptionIndex.Target target, String url) {
+    ResultWriter writer = services.writer();
+    inFlight++;
+    services.breakers().<Attempt>execute(url, () -> Attempt.send(sender, job, target.url(), target.signingKeys())
+        .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
+      .onComplete(result -> {
+        inFlight--;
+        // The endpoint's slot is free now; the node's goes when the result is committed (ResultWriter).
+        services.limits().releaseEndpoint(url);
+        if (result.succeeded()) {
+          finish(result.result());
+        } else if (result.cause() instanceof EndpointFailed failed) {
+          finish(failed.attempt);
+        } else {
+          // No attempt to record: the node's slot is free now too.
+          services.limits().releaseNode(1);
+          if (result.cause() instanceof OpenCircuitException) {
+            writer.park(job);
+          } else {
+            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+            writer.postpone(job, Instant.now().plusSeconds(5));
+          }
+        }
+        startWaiting(url);
+      });
+  }
+
+  /**
+   * The endpoint is at its in-flight cap: the job waits here, briefly and in a bounded queue, for a
+   * slot; when the queue is full, or the job has waited too long, it goes back to PostgreSQL instead.
+   * (Postponing every job that found the endpoint busy made bursts cost a database round trip and a
+   * later re-claim per delivery: most of PostgreSQL's time in the load test.)
+   */
+  private void wait(DeliveryJob job, SubscriptionIndex.Target target, String url) {
+    if (waitingCount >= maxWaiting) {
+      services.writer().postpone(job, Instant.now().plusMillis(500 + ThreadLocalRandom.current().nextLong(500)));
+      return;
+    }
+    waiting.computeIfAbsent(url, k -> new ArrayDeque<>()).add(new Waiting(job, target, System.currentTimeMillis()));
+    waitingCount++;
+  }
+
+  private void startWaiting(String url) {
+    ArrayDeque<Waiting> queue = waiting.get(url);
+    long now = System.currentTimeMillis();
+    while (queue != null && !queue.isEmpty()) {
+      Waiting next = queue.peek();
+      boolean stale = now - next.since() > MAX_WAIT_MS;
+      boolean open = services.breakers().state(url) == CircuitBreakerState.OPEN;
+      if (!stale && !open && !services.limits().tryAcquire(url)) {
+        break;
+      }
+      queue.poll();
+      waitingCount--;
+      if (open) {
+        services.writer().park(next.job());
+      } else if (stale) {
+        services.writer().postpone(next.job(), Instant.now());
+      } else {
+        start(next.job(), next.target(), url);
+      }
+    }
+    if (queue != null && queue.isEmpty()) {
+      waiting.remove(url);
+    }
+  }
+
+  private void finish(Attempt attempt) {
+    services.metrics().attempt(attempt.durationMs());
+    if (attempt.succeeded()) {
+      services.writer().record(attempt, ResultWriter.Decision.SUCCESS, null);
+      return;
+    }
+    if (Integer.valueOf(410).equals(attempt.status())) {
+      services.writer().record(attempt, ResultWriter.Decision.GONE, null);
+      return;
+    }
+    // An endpoint that resolves to an address the SSRF guard refuses will not stop doing so by the next
+    // retry: the delivery fails now instead of knocking on it for the whole schedule.
+    Duration delay = EndpointResolver.BLOCKED.equals(attempt.failureReason()) ? null
+      : schedule.next(attempt.number(), attempt.retryAfter());
+    if (delay == null) {
+      services.writer().record(attempt, ResultWriter.Decision.EXHAUSTED, null);
+    } else {
+      services.writer().record(attempt, ResultWriter.Decision.RETRY, Instant.now().plus(delay));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.hookgate.ops;
+
+import io.hookgate.cluster.Membership;
+import io.hookgate.http.Operations;
+import io.hookgate.http.Responses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * Operations endpoints: {@code /health} (the process is alive), {@code /ready} (it can serve: the
+ * database answers), {@code /metrics} (Prometheus text) and {@code /openapi.yaml} (the API contract).
+ */
+public final class OpsRoutes {
+  private static final long READY_DB_TIMEOUT_MS = 2_000;
+  private final Pool pool;
+  private final PrometheusMeterRegistry registry;
+  private final String openApiText;
+  private final Membership membership;
+
+  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership) {
+    this.membership = membership;
+    this.pool = pool;
+    this.registry = registry;
+    this.openApiText = openApiText;
+  }
+
+  public void mount(Operations ops) {
+    ops.on("getHealth", this::health)
+      .on("getReady", this::ready)
+      .on("getMetrics", this::metrics)
+      .on("getOpenApi", this::openApi);
+  }
+
+  private void health(RoutingContext ctx) {
+    Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
+  }
+
+  /**
+   * Ready when the database answers within {@value #READY_DB_TIMEOUT_MS} ms and the node is not
+   * stopping and, when clustered, an active member. A database that does not answer at all (frozen,
+   * or a network that drops packets) makes the node not ready, promptly, rather than hanging the probe.
+   */
+  private void ready(RoutingContext ctx) {
+    Promise<Void> answered = Promise.promise();
+    long timer = ctx.vertx().setTimer(READY_DB_TIMEOUT_MS,
+      id -> answered.tryFail("the database did not answer within " + READY_DB_TIMEOUT_MS + " ms"));
+    pool.query("SELECT 1").execute().onComplete(result -> {
+      ctx.vertx().cancelTimer(timer);
+      if (result.succeeded()) {
+        answered.tryComplete();
+      } else {
+        answered.tryFail(result.cause());
+      }
+    });
+    answered.future().onComplete(db -> {
+      boolean ready = db.succeeded() && membership.ready();
+      Responses.send(ctx, ready ? 200 : 503, new JsonObject()
+        .put("status", ready ? "READY" : "NOT_READY")
+        .put("database", db.succeeded() ? "UP" : "DOWN")
+        .put("cluster", membership.describe()));
+    });
+  }
+
+  /**
+   * Prometheus text, formatted on a worker thread. Vert.x's scraping handler formats it on the event
+   * loop: under load a scrape took 14–16 ms (32 KB), during which that loop served none of its
+   * connections.
+   */
+  private void metrics(RoutingContext ctx) {
+    ctx.vertx().executeBlocking(registry::scrape, false)
+      .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+      .onFailure(ctx::fail);
+  }
+
+  private void openApi(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8").end(openApiText);
+  }
+}

@@ -1,0 +1,250 @@
+package io.hookgate.partner;
+
+import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.subscription.SubscriptionFilter;
+import io.hookgate.subscription.Subscription;
+import io.hookgate.subscription.SigningSecrets;
+import io.hookgate.subscription.EventSelection;
+import io.hookgate.subscription.EndpointPolicy;
+import io.hookgate.auth.Partner;
+import io.hookgate.config.HookgateConfig;
+import io.hookgate.catalog.EventCatalog;
+import io.hookgate.http.ApiError;
+import io.hookgate.http.Json;
+import io.hookgate.http.Operations;
+import io.hookgate.http.Pagination;
+import io.hookgate.http.PathIds;
+import io.hookgate.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** Partner API: webhook subscriptions ({@code /api/partner/v1/webhooks}). */
+public final class SubscriptionRoutes {
+  static final String NOT_FOUND = "Webhook subscription not found";
+  private static final int MAX_DESCRIPTION = 500;
+  private static final String PARTNER_DISABLED = "Disabled by the partner";
+  private static final long DEFAULT_GRACE_SECONDS = 86_400;
+  private static final long MAX_GRACE_SECONDS = 7 * 86_400;
+
+  private final SubscriptionStore store;
+  private final EventCatalog catalog;
+  private final SubscriptionIndex index;
+  private final EndpointPolicy endpoints;
+  private final HookgateConfig.Api api;
+
+  public SubscriptionRoutes(SubscriptionStore store, EventCatalog catalog, SubscriptionIndex index,
+                            EndpointPolicy endpoints, HookgateConfig.Api api) {
+    this.store = store;
+    this.catalog = catalog;
+    this.index = index;
+    this.endpoints = endpoints;
+    this.api = api;
+  }
+
+  public void mount(Operations ops) {
+    ops.on("createWebhook", this::create)
+      .on("listWebhooks", this::list)
+      .on("getWebhook", this::get)
+      .on("updateWebhook", this::update)
+      .on("deleteWebhook", this::delete)
+      .on("rotateWebhookSecret", this::rotate)
+      .on("activateWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("deactivateWebhook", ctx -> changeStatus(ctx, Subscription.Status.DISABLED))
+      .on("pauseWebhook", ctx -> changeStatus(ctx, Subscription.Status.PAUSED))
+      .on("resumeWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
+      .on("listAllWebhooks", this::listAll)
+      .on("getAnyWebhook", this::getAny);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Json.body(ctx);
+    String description = description(body);
+    Subscription.Status status = status(body);
+    String secret = ownSecret(body);
+    SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
+    UUID app = Partner.of(ctx).applicationId();
+    Future<JsonObject> created = endpoints.check(body.getValue("url"))
+      .compose(url -> catalog.names()
+        .map(names -> EventSelection.parse(body.getValue("events"), names))
+        .compose(events -> store.create(app, url, events, description,
+          status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
+      .compose(subscription -> index.refresh(subscription.id()).map(subscription))
+      .map(subscription -> subscription.toJson().put("secret_key", secret));
+    Responses.reply(ctx, 201, created);
+  }
+
+  private void list(RoutingContext ctx) {
+    Pagination page = Pagination.from(ctx, api);
+    store.list(Partner.of(ctx).applicationId(), page.pageSize(), page.offset()).onSuccess(result -> {
+      JsonArray items = new JsonArray();
+      result.items().forEach(s -> items.add(s.toJson()));
+      Responses.page(ctx, items, page, result.total());
+    }).onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.reply(ctx, 200, store.get(id(ctx), Partner.of(ctx).applicationId()).map(SubscriptionRoutes::found));
+  }
+
+  private void update(RoutingContext ctx) {
+    UUID id = id(ctx);
+    JsonObject body = Json.body(ctx);
+    if (body.containsKey("secret_key")) {
+      throw ApiError.invalidField("secret_key", "cannot be changed here; use POST /webhooks/{id}/rotate-secret");
+    }
+    boolean setDescription = body.containsKey("description");
+    String description = description(body);
+    Subscription.Status status = status(body);
+    String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
+    SubscriptionFilter filter = body.containsKey("filter") ? SubscriptionFilter.parse(body.getValue("filter")) : null;
+    Future<String> url = body.containsKey("url") ? endpoints.check(body.getValue("url")) : Future.succeededFuture(null);
+    Future<List<String>> events = body.containsKey("events")
+      ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
+      : Future.succeededFuture(null);
+    UUID app = Partner.of(ctx).applicationId();
+    Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
+      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)));
+    Responses.reply(ctx, 200, updated);
+  }
+
+  /** activate / deactivate (seed 002's setActive) and pause / resume. */
+  private void changeStatus(RoutingContext ctx, Subscription.Status status) {
+    String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
+    Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
+      new SubscriptionStore.Changes(null, null, false, null, status, reason, null)));
+  }
+
+  /**
+   * Writes a change, makes this node's index see it, then (when the subscription is active) releases
+   * what was held while it was paused: in that order, so no released delivery is held again.
+   */
+  private Future<JsonObject> apply(UUID id, UUID app, SubscriptionStore.Changes changes) {
+    return store.update(id, app, changes)
+      .compose(subscription -> subscription == null ? Future.succeededFuture(null)
+        : index.refresh(id)
+          .compose(v -> subscription.active() ? store.releaseHeld(id) : Future.succeededFuture(0))
+          .map(subscription))
+      .map(SubscriptionRoutes::found);
+  }
+
+  /** A new signing secret; the old one keeps verifying for {@code grace_period_seconds} (default 24 h). */
+  private void rotate(RoutingContext ctx) {
+    UUID id = id(ctx);
+    JsonObject body = Json.body(ctx);
+    Object grace = body.getValue("grace_period_seconds");
+    long graceSeconds = DEFAULT_GRACE_SECONDS;
+    if (grace != null) {
+      if (!(grace instanceof Number n) || n.longValue() != n.doubleValue() || n.longValue() < 0
+        || n.longValue() > MAX_GRACE_SECONDS) {
+        throw ApiError.invalidField("grace_period_seconds", "must be a whole number from 0 to " + MAX_GRACE_SECONDS);
+      }
+      graceSeconds = n.longValue();
+    }
+    String secret = ownSecret(body);
+    long expiresIn = graceSeconds;
+    Future<JsonObject> rotated = store.rotate(id, Partner.of(ctx).applicationId(), secret, graceSeconds)
+      .compose(done -> {
+        if (!done) {
+          throw ApiError.notFound(NOT_FOUND);
+        }
+        return index.refresh(id);
+      })
+      .map(v -> new JsonObject()
+        .put("webhook_id", id.toString())
+        .put("secret_key", secret)
+        .put("previous_secret_expires_at", expiresIn == 0 ? null
+          : Json.timestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(expiresIn))));
+    Responses.reply(ctx, 200, rotated);
+  }
+
+  private void listAll(RoutingContext ctx) {
+    Pagination page = Pagination.from(ctx, api);
+    String app = ctx.request().getParam("application_id");
+    UUID applicationId;
+    try {
+      applicationId = app == null ? null : UUID.fromString(app);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField("application_id", "must be a UUID");
+    }
+    store.listAll(applicationId, page.pageSize(), page.offset()).onSuccess(result -> {
+      JsonArray items = new JsonArray();
+      result.items().forEach(s -> items.add(s.toJson().put("application_id", s.applicationId().toString())));
+      Responses.page(ctx, items, page, result.total());
+    }).onFailure(ctx::fail);
+  }
+
+  private void getAny(RoutingContext ctx) {
+    Responses.reply(ctx, 200, store.getAny(id(ctx)).map(s -> found(s).put("application_id", s.applicationId().toString())));
+  }
+
+  private void delete(RoutingContext ctx) {
+    UUID id = id(ctx);
+    store.delete(id, Partner.of(ctx).applicationId())
+      .compose(deleted -> deleted ? index.refresh(id).map(true) : Future.succeededFuture(false))
+      .onSuccess(deleted -> {
+      if (deleted) {
+        Responses.noContent(ctx);
+      } else {
+        ctx.fail(ApiError.notFound(NOT_FOUND));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  static UUID id(RoutingContext ctx) {
+    return PathIds.uuid(ctx, "id", NOT_FOUND);
+  }
+
+  static JsonObject found(Subscription subscription) {
+    if (subscription == null) {
+      throw ApiError.notFound(NOT_FOUND);
+    }
+    return subscription.toJson();
+  }
+
+  private static String description(JsonObject body) {
+    return Json.optionalText(body, "description", MAX_DESCRIPTION);
+  }
+
+
+  /** {@code status} and seed 002's {@code is_active} both set the status; they must agree when both are sent. */
+  private static Subscription.Status status(JsonObject body) {
+    Subscription.Status status = null;
+    if (body.containsKey("status")) {
+      Object value = body.getValue("status");
+      try {
+        status = Subscription.Status.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidField("status", "must be one of ACTIVE, PAUSED, DISABLED");
+      }
+    }
+    if (!body.containsKey("is_active")) {
+      return status;
+    }
+    if (!(body.getValue("is_active") instanceof Boolean active)) {
+      throw ApiError.invalidField("is_active", "must be a boolean");
+    }
+    if (status != null && active != (status == Subscription.Status.ACTIVE)) {
+      throw ApiError.invalidField("is_active", "contradicts status " + status);
+    }
+    return active ? Subscription.Status.ACTIVE : Subscription.Status.DISABLED;
+  }
+
+  private static String ownSecret(JsonObject body) {
+    Object value = body.getValue("secret_key");
+    if (value == null) {
+      return SigningSecrets.generate();
+    }
+    String problem = value instanceof String s ? SigningSecrets.problem(s) : "must be a string";
+    if (problem != null) {
+      throw ApiError.invalidField("secret_key", problem);
+    }
+    return (String) value;
+  }
+}
