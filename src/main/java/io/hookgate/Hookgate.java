@@ -1,37 +1,30 @@
 package io.hookgate;
 
+import io.hookgate.application.ApplicationStore;
 import io.hookgate.auth.Credentials;
-import io.hookgate.auth.PartnerRateLimiter;
+import io.hookgate.catalog.EventCatalog;
+import io.hookgate.catalog.EventType;
+import io.hookgate.catalog.EventTypeCatalogFile;
+import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.ClusterSetup;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.db.HostWriteback;
-import io.hookgate.db.Housekeeping;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
-import io.hookgate.outbound.AddressPolicy;
-import io.hookgate.engine.DeliveryJobCodec;
-import io.hookgate.engine.DeliveryMetrics;
-import io.hookgate.engine.Dispatcher;
-import io.hookgate.limits.EndpointBreakers;
-import io.hookgate.limits.EndpointRateLimits;
-import io.hookgate.outbound.EndpointResolver;
-import io.hookgate.engine.FanoutLedger;
-import io.hookgate.limits.InFlightLimits;
-import io.hookgate.engine.Leases;
-import io.hookgate.engine.ParkedDeliveries;
-import io.hookgate.engine.ResultWriter;
-import io.hookgate.engine.Scheduler;
-import io.hookgate.catalog.EventCatalog;
-import io.hookgate.catalog.EventType;
-import io.hookgate.catalog.EventTypeCatalogFile;
-import io.hookgate.catalog.EventTypeStore;
-import io.hookgate.ingest.IngestWriter;
+import io.hookgate.engine.AttemptStore;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.Engine;
+import io.hookgate.engine.EventStore;
+import io.hookgate.engine.StatsStore;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
+import io.hookgate.limits.EndpointBreakers;
+import io.hookgate.limits.InFlightLimits;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.subscription.SubscriptionStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -39,11 +32,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
@@ -55,7 +47,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
@@ -64,39 +55,49 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running gateway node: database (embedded or external), migrations, Vert.x (clustered or not) with
- * metrics, and the verticles. {@link #start} blocks the calling thread (never an event loop) until the
- * API listens; {@link #close} shuts down gracefully.
+ * A running gateway node, and its composition root: every part is built here, once, in the order below,
+ * and each verticle is given what it uses. {@link #start} blocks the calling thread (never an event loop)
+ * until the API listens; {@link #close} stops the node gracefully.
+ *
+ * <ol>
+ *   <li>the database: the embedded server (default) or an external one, the secret-encryption key,
+ *   migrations;</li>
+ *   <li>Vert.x, clustered or not, with metrics;</li>
+ *   <li>the tables' owners and the catalog seed;</li>
+ *   <li>the subscriptions' index and the cluster's membership;</li>
+ *   <li>the delivery engine (scheduler, dispatchers), then the API verticles, then the upkeep timer.</li>
+ * </ol>
  */
 public final class Hookgate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Hookgate.class);
-  private static final long HOUSEKEEPING_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
-
-  /** The node's shared parts, built once and handed to its verticles. */
-  private record Parts(String nodeId, Pool nodePool, SubscriptionIndex index, EndpointBreakers breakers,
-                       ResultWriter writer, FanoutLedger ledger, Membership membership, InFlightLimits limits) {
-  }
+  private static final long UPKEEP_PERIOD_MS = TimeUnit.MINUTES.toMillis(10);
 
   private final HookgateConfig config;
   private final Vertx vertx;
   private final EmbeddedPostgresServer embedded;
+  private final String nodeId;
+  private final Membership membership;
+  private final SubscriptionIndex index;
+  private final Engine engine;
   private final ApiVerticle api;
-  private final Parts parts;
-  private final List<String> deployments;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final String apiDeployment;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, ApiVerticle api, Parts parts,
-                   List<String> deployments) {
+  private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
+                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
+    this.nodeId = nodeId;
+    this.membership = membership;
+    this.index = index;
+    this.engine = engine;
     this.api = api;
-    this.parts = parts;
-    this.deployments = deployments;
+    this.apiDeployment = apiDeployment;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -108,74 +109,47 @@ public final class Hookgate implements AutoCloseable {
     Vertx vertx = null;
     try {
       if (config.database().embedded()) {
-        embedded = EmbeddedPostgresServer.start(config.dataDir(), config.database().embeddedPort());
+        embedded = startEmbedded(config);
         config = config.withDatabase(embedded.connection(config.database()));
-        LOG.info("Embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().resolve("pg"));
-        String writeback = HostWriteback.warning(HostWriteback.settings());
-        if (writeback != null) {
-          LOG.warn(writeback);
-        }
       }
       if (config.security().secretEncryptionKey() == null) {
         config = config.withSecretEncryptionKey(localSecretKey(config.dataDir()));
       }
-      int applied = Migrations.apply(config.database());
-      LOG.info("Database schema ready ({} migration(s) applied now)", applied);
+      LOG.info("Database schema ready ({} migration(s) applied now)", Migrations.apply(config.database()));
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HazelcastClusterManager clusterManager = config.cluster().enabled()
         ? ClusterSetup.clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, registry, clusterManager);
-      DeliveryJobCodec.register(vertx.eventBus());
-      seedEventTypes(vertx, config);
-
       String nodeId = clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();
-      SecretBox secrets = new SecretBox(config.security().secretEncryptionKey());
+
+      SubscriptionStore subscriptions = new SubscriptionStore(new SecretBox(config.security().secretEncryptionKey()));
+      Engine.Stores stores = new Engine.Stores(new EventStore(), new DeliveryStore(), new AttemptStore(),
+        new StatsStore(), subscriptions);
+      ApplicationStore applications = new ApplicationStore();
+      EventTypeStore eventTypes = new EventTypeStore();
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
-      SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, secrets);
+      seedEventTypes(nodePool, eventTypes, config);
+
+      SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, subscriptions);
       await(index.start());
-      HookgateConfig.Delivery d = config.delivery();
-      // A share that grows waits for the attempts started under the old split: at most a request's timeouts.
-      InFlightLimits limits = new InFlightLimits(d.maxInFlight(), d.maxInFlightPerEndpoint(), nodeId,
-        d.connectTimeoutMs() + d.requestTimeoutMs() + 2 * Membership.POLL_MS);
-      EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
-      Membership membership = new Membership(nodeId, clusterManager, List.of(limits::members, rates::members));
-      membership.start(vertx);
-      FanoutLedger ledger = new FanoutLedger(nodeId, d.lease().toMillis(), registry);
-      DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
-      EndpointBreakers breakers = new EndpointBreakers(vertx, nodePool, registry, nodeId, d.breaker());
-      await(breakers.start());
-      ParkedDeliveries parked = new ParkedDeliveries(index, breakers, d.breaker().resetTimeout().toMillis());
-      breakers.onClosed(parked::drain);
-      ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4), index,
-        d.autoDisable(), metrics, limits, ledger);
-      EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
-      Parts parts = new Parts(nodeId, nodePool, index, breakers, writer, ledger, membership, limits);
-
+      Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
-      Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, writer, resolver, metrics,
-        config.cluster().drainTimeout().toMillis());
-      String dispatchers = await(vertx.deployVerticle(() -> new Dispatcher(services, instances),
-        new DeploymentOptions().setInstances(instances)));
-      String scheduler = await(vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger, parked, membership)));
+      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances));
 
-      ApiVerticle.Shared shared = new ApiVerticle.Shared(nodeId, config, ApiContract.load(), registry,
-        new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst()), secrets, index,
-        new EventCatalog(new EventTypeStore(nodePool)), resolver, metrics, membership, limits, ledger);
-      List<IngestWriter> ingest = sharedIngestWriters(vertx, config, ledger, metrics, limits);
-      AtomicInteger apiInstance = new AtomicInteger();
+      Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
+        eventTypes, new EventCatalog(eventTypes, nodePool));
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
+      HookgateConfig.Http http = config.http();
       String apiDeployment = await(vertx.deployVerticle(() -> {
-        ApiVerticle verticle = new ApiVerticle(shared,
-          ingest.isEmpty() ? null : ingest.get(apiInstance.getAndIncrement() % ingest.size()));
+        ApiVerticle verticle = new ApiVerticle(http, api);
         first.compareAndSet(null, verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
+      scheduleUpkeep(vertx, nodePool, applications, subscriptions);
 
-      // Stopped in this order: no new events, no new claims, attempts in flight drain.
-      Hookgate gateway = new Hookgate(config, vertx, embedded, first.get(), parts,
-        List.of(apiDeployment, scheduler, dispatchers));
-      Housekeeping.schedule(vertx, Pools.pool(vertx, config.database(), "housekeeping", 1), HOUSEKEEPING_PERIOD_MS);
+      Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
+        apiDeployment);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -195,23 +169,14 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
-  /**
-   * {@code ingest.writers} group-commit writers, each on an event loop of its own, that the API verticles
-   * share; none (the default) when each API verticle writes its own events on its own loop.
-   */
-  private static List<IngestWriter> sharedIngestWriters(Vertx vertx, HookgateConfig config, FanoutLedger ledger,
-                                                        DeliveryMetrics metrics, InFlightLimits limits) {
-    List<IngestWriter> writers = new ArrayList<>();
-    if (config.ingest().writers() > 0) {
-      Pool pool = Pools.pool(vertx, config.database(), "ingest", 2 * config.ingest().writers());
-      for (int i = 0; i < config.ingest().writers(); i++) {
-        // A context of no deployment: it outlives the API verticles' undeployment at shutdown, so the writes
-        // they handed over still commit and dispatch.
-        writers.add(new IngestWriter(vertx, ((VertxInternal) vertx).createEventLoopContext(), pool, ledger,
-          config.ingest().commitWaitMs(), metrics, limits));
-      }
+  private static EmbeddedPostgresServer startEmbedded(HookgateConfig config) {
+    EmbeddedPostgresServer embedded = EmbeddedPostgresServer.start(config.dataDir(), config.database().embeddedPort());
+    LOG.info("Embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().resolve("pg"));
+    String writeback = HostWriteback.warning(HostWriteback.settings());
+    if (writeback != null) {
+      LOG.warn(writeback);
     }
-    return writers;
+    return embedded;
   }
 
   private static Vertx buildVertx(HookgateConfig config, PrometheusMeterRegistry registry,
@@ -221,8 +186,7 @@ public final class Hookgate implements AutoCloseable {
       .setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
-        // Outbound webhooks are measured by Hookgate's own meters (attempt duration, outcomes, breaker state);
-        // Vert.x's per-request client meters (a registry lookup per request event) were ~3 % of the node's CPU.
+        // Outbound webhooks are measured by Hookgate's own meters (docs/decisions/006-outbound-client-metrics.md).
         .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE,
           Label.POOL_NAME, Label.EB_ADDRESS)));
@@ -249,54 +213,21 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
-  public int port() {
-    return api.port();
-  }
-
-  public HookgateConfig config() {
-    return config;
-  }
-
-  public Vertx vertx() {
-    return vertx;
-  }
-
-  public String nodeId() {
-    return parts.nodeId();
-  }
-
-  /** This node's view of the subscriptions. */
-  public SubscriptionIndex subscriptions() {
-    return parts.index();
-  }
-
-  public EndpointBreakers breakers() {
-    return parts.breakers();
-  }
-
-  /** This node's in-flight bounds and its share of each endpoint's cap. */
-  public InFlightLimits limits() {
-    return parts.limits();
-  }
-
-  public Membership membership() {
-    return parts.membership();
-  }
-
-  /** The HTTP routes the API serves ("METHOD /path"). */
-  public Set<String> routes() {
-    return api.routes();
-  }
-
-  private static void seedEventTypes(Vertx vertx, HookgateConfig config) {
+  private static void seedEventTypes(Pool pool, EventTypeStore eventTypes, HookgateConfig config) {
     List<EventType> catalog = EventTypeCatalogFile.read(config.eventTypesFile());
-    Pool pool = Pools.pool(vertx, config.database(), "seed", 1);
-    try {
-      int added = await(new EventTypeStore(pool).seed(catalog));
-      LOG.info("Event-type catalog: {} type(s) in {}, {} added now", catalog.size(), config.eventTypesFile(), added);
-    } finally {
-      await(pool.close());
-    }
+    int added = await(eventTypes.seed(pool, catalog));
+    LOG.info("Event-type catalog: {} type(s) in {}, {} added now", catalog.size(), config.eventTypesFile(), added);
+  }
+
+  /**
+   * Credentials that can no longer be used are forgotten: access tokens an hour past their expiry, and
+   * rotated-out signing secrets whose grace period has ended. Safe on every node.
+   */
+  private static void scheduleUpkeep(Vertx vertx, Pool pool, ApplicationStore applications,
+                                     SubscriptionStore subscriptions) {
+    vertx.setPeriodic(UPKEEP_PERIOD_MS, id -> Future.join(applications.deleteExpiredTokens(pool),
+        subscriptions.deleteEndedSecrets(pool))
+      .onFailure(e -> LOG.warn("Forgetting expired credentials failed: {}", e.getMessage())));
   }
 
   /**
@@ -324,6 +255,45 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
+  public int port() {
+    return api.port();
+  }
+
+  public HookgateConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** This node's view of the subscriptions. */
+  public SubscriptionIndex subscriptions() {
+    return index;
+  }
+
+  public EndpointBreakers breakers() {
+    return engine.breakers();
+  }
+
+  /** This node's in-flight bounds and its share of each endpoint's cap. */
+  public InFlightLimits limits() {
+    return engine.limits();
+  }
+
+  public Membership membership() {
+    return membership;
+  }
+
+  /** The HTTP routes the API serves ("METHOD /path"). */
+  public Set<String> routes() {
+    return api.routes();
+  }
+
   static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -338,29 +308,20 @@ public final class Hookgate implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown, blocking (call off the event loop): stop taking events, stop claiming and
-   * taking delivery jobs, let attempts in flight finish and their results be written, hand this node's
-   * unfinished leases back (due now, for the other nodes), then leave the cluster and stop; the
-   * embedded database last.
+   * Graceful shutdown, blocking (call off the event loop): report not ready, stop taking events (the API
+   * finishes what it has), stop the engine (no new claims, attempts in flight drain, results written,
+   * leases handed back), then leave the cluster and stop; the embedded database last.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    membership.stopping();
     try {
       try {
-        for (String deployment : deployments) {
-          await(vertx.undeploy(deployment));
-        }
-        await(parts.writer().drain(System.currentTimeMillis() + 5_000));
-        int released = await(Leases.releaseOwn(parts.nodePool(), parts.nodeId(), config.delivery().lease().toMillis()));
-        if (released > 0) {
-          LOG.info("Released {} unfinished deliveries for the other nodes", released);
-        }
-        // Deliveries sent from ingest whose rows were not written (their jobs are on other members, or were
-        // never attempted) get them now, due, instead of a lease from now.
-        await(parts.ledger().close(parts.nodePool()));
+        await(vertx.undeploy(apiDeployment));
+        await(engine.stop());
       } catch (RuntimeException e) {
         LOG.warn("Graceful shutdown was cut short ({}); unfinished leases will expire instead, and the other nodes"
           + " write this node's unwritten deliveries a lease from now", e.getMessage());

@@ -4,15 +4,9 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.http.ApiContract;
 import io.hookgate.support.RawHttp;
 
-
-
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

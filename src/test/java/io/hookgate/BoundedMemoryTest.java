@@ -3,11 +3,7 @@ package io.hookgate;
 import io.hookgate.db.Pools;
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -5,19 +5,11 @@ import io.hookgate.config.HookgateConfig;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.support.NodeProcess;
 
-
-
 import io.hookgate.support.Receiver;
-
-
 
 import io.hookgate.support.TestDatabase;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;

@@ -74,8 +74,7 @@ class ConfigTest {
       new Bad("HOOKGATE_SECURITY_TOKEN_TTL_SECONDS", "5", "security.token-ttl-seconds"),
       new Bad("HOOKGATE_API_DEFAULT_PAGE_SIZE", "500", "api.default-page-size"),
       new Bad("HOOKGATE_INGEST_COMMIT_WAIT_MS", "101", "ingest.commit-wait-ms"),
-      new Bad("HOOKGATE_INGEST_COMMIT_WAIT_MS", "-1", "ingest.commit-wait-ms"),
-      new Bad("HOOKGATE_INGEST_WRITERS", "-1", "ingest.writers"))) {
+      new Bad("HOOKGATE_INGEST_COMMIT_WAIT_MS", "-1", "ingest.commit-wait-ms"))) {
       assertThatThrownBy(() -> load(Map.of(bad.variable(), bad.value())))
         .as(bad.variable())
         .isInstanceOf(ConfigException.class)

@@ -2,11 +2,7 @@ package io.hookgate;
 
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

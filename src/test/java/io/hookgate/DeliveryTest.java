@@ -4,11 +4,7 @@ import com.standardwebhooks.Webhook;
 import io.hookgate.outbound.Signer;
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

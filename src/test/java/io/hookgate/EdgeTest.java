@@ -6,15 +6,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.hookgate.support.RawHttp;
 
-
-
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

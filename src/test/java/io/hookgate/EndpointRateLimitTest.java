@@ -4,11 +4,7 @@ import io.hookgate.limits.EndpointRateLimits;
 import io.hookgate.limits.InFlightLimits;
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -2,11 +2,7 @@ package io.hookgate;
 
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -37,10 +33,9 @@ class IngestTest {
 
   @BeforeAll
   void start() {
-    // Two API verticles (event loops) and the one group-commit writer they share.
+    // Two API verticles (event loops), each with its group-commit writer.
     gw = TestGateway.start(TestGateway.fastDelivery(tree -> {
-      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS)
-        .put("writers", 1);
+      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS);
       tree.getJsonObject("http").put("instances", 2);
     }));
   }
@@ -77,8 +72,8 @@ class IngestTest {
   @Test
   void eventsSentTogetherOverSeveralConnectionsShareOneCommitAndAreEachAcknowledged() {
     // Four clients of one connection each (a connection carries one request at a time): the server hands
-    // connections to its two API verticles in turn, so the events arrive on both event loops, and the node's
-    // one writer still puts them in one statement.
+    // connections to its two API verticles in turn, so two events arrive on each event loop, and each loop's
+    // writer puts its two in one statement.
     List<WebClient> clients = List.of(singleConnection(), singleConnection(), singleConnection(), singleConnection());
     try {
       List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
@@ -93,10 +88,10 @@ class IngestTest {
     } finally {
       clients.forEach(WebClient::close);
     }
-    // One statement writes one receive time for all its events: fewer than 8 arrived, so the first waited
-    // (up to COMMIT_WAIT_MS) for the others.
+    // One statement writes one receive time for all its events: fewer than 8 arrived, so the first of each
+    // loop waited (up to COMMIT_WAIT_MS) for the other.
     assertThat(gw.count("SELECT count(*) FROM events WHERE id LIKE 'together-%'")).isEqualTo(4);
-    assertThat(gw.count("SELECT count(DISTINCT received_at) FROM events WHERE id LIKE 'together-%'")).isEqualTo(1);
+    assertThat(gw.count("SELECT count(DISTINCT received_at) FROM events WHERE id LIKE 'together-%'")).isEqualTo(2);
   }
 
   private WebClient singleConnection() {
@@ -312,13 +307,18 @@ class IngestTest {
     io.vertx.sqlclient.Pool pool = io.hookgate.db.Pools.pool(vertx, gw.database(), "isolation-test", 2);
     io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     io.hookgate.limits.InFlightLimits limits = new io.hookgate.limits.InFlightLimits(100, 10);
-    io.hookgate.engine.FanoutLedger ledger = new io.hookgate.engine.FanoutLedger("isolation-node", 60_000, registry);
+    io.hookgate.subscription.SubscriptionStore subscriptions = new io.hookgate.subscription.SubscriptionStore(
+      new io.hookgate.subscription.SecretBox(new byte[32]));
+    io.hookgate.engine.EventStore events = new io.hookgate.engine.EventStore();
+    io.hookgate.engine.DeliveryStore deliveries = new io.hookgate.engine.DeliveryStore();
+    io.hookgate.engine.FanoutLedger ledger = new io.hookgate.engine.FanoutLedger("isolation-node", 60_000, registry,
+      events, subscriptions, deliveries);
     io.hookgate.engine.DeliveryMetrics metrics = new io.hookgate.engine.DeliveryMetrics(registry, limits);
     io.vertx.core.Context context = vertx.getOrCreateContext();
-    io.hookgate.ingest.IngestWriter writer = new io.hookgate.ingest.IngestWriter(vertx, context, pool, ledger, 100, metrics,
-      limits);
+    io.hookgate.ingest.IngestWriter writer = new io.hookgate.ingest.IngestWriter(vertx, pool, events, deliveries, ledger,
+      100, metrics, limits);
     io.hookgate.subscription.SubscriptionIndex none = new io.hookgate.subscription.SubscriptionIndex(vertx, pool,
-      new io.hookgate.subscription.SecretBox(new byte[32]));
+      subscriptions);
     try {
       java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
       List<io.vertx.core.Future<List<io.hookgate.ingest.IngestWriter.Result>>> results =

@@ -2,8 +2,6 @@ package io.hookgate;
 
 import io.hookgate.loadtest.LoadTestRunner;
 
-
-
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

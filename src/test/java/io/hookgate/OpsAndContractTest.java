@@ -5,8 +5,6 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.Operations;
 import io.hookgate.support.TestGateway;
 
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

@@ -2,8 +2,6 @@ package io.hookgate;
 
 import io.hookgate.support.TestGateway;
 
-
-
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

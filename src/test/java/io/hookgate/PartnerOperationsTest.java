@@ -4,11 +4,7 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

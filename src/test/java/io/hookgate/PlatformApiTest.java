@@ -4,8 +4,6 @@ import io.hookgate.application.Application;
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.support.TestGateway;
 
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

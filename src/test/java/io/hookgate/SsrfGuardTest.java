@@ -4,11 +4,7 @@ import io.hookgate.outbound.AddressPolicy;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.support.Receiver;
 
-
-
 import io.hookgate.support.TestGateway;
-
-
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

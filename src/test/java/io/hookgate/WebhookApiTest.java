@@ -3,8 +3,6 @@ package io.hookgate;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.support.TestGateway;
 
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;

@@ -10,7 +10,11 @@ import io.hookgate.http.Operations;
 import io.hookgate.http.Pagination;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
+import io.hookgate.engine.SubscriptionHistory;
+import io.hookgate.subscription.SubscriptionStore;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Pool;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -22,12 +26,19 @@ import java.util.UUID;
 public final class ApplicationRoutes {
   private static final String NOT_FOUND = "Application not found";
 
+  private final Pool pool;
   private final ApplicationStore store;
+  private final SubscriptionStore subscriptions;
+  private final SubscriptionHistory history;
   private final SubscriptionIndex index;
   private final HookgateConfig.Api api;
 
-  public ApplicationRoutes(ApplicationStore store, SubscriptionIndex index, HookgateConfig.Api api) {
+  public ApplicationRoutes(Pool pool, ApplicationStore store, SubscriptionStore subscriptions,
+                           SubscriptionHistory history, SubscriptionIndex index, HookgateConfig.Api api) {
+    this.pool = pool;
     this.store = store;
+    this.subscriptions = subscriptions;
+    this.history = history;
     this.index = index;
     this.api = api;
   }
@@ -46,7 +57,7 @@ public final class ApplicationRoutes {
     String name = name(body);
     List<String> scopes = body.containsKey("scopes") ? scopes(body.getJsonArray("scopes")) : Scopes.ALL;
     String clientSecret = Credentials.random("hgs_");
-    store.create(name, scopes, Credentials.random("hga_").substring(0, 28), clientSecret)
+    store.create(pool, name, scopes, Credentials.random("hga_").substring(0, 28), clientSecret)
       .map(app -> app.toJson().put("client_secret", clientSecret))
       .onSuccess(json -> Responses.data(ctx, 201, json))
       .onFailure(ctx::fail);
@@ -54,7 +65,7 @@ public final class ApplicationRoutes {
 
   private void list(RoutingContext ctx) {
     Pagination page = Pagination.from(ctx, api);
-    store.list(page.pageSize(), page.offset()).onSuccess(result -> {
+    store.list(pool, page.pageSize(), page.offset()).onSuccess(result -> {
       JsonArray items = new JsonArray();
       result.items().forEach(app -> items.add(app.toJson()));
       Responses.page(ctx, items, page, result.total());
@@ -62,32 +73,36 @@ public final class ApplicationRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.get(id(ctx)).map(ApplicationRoutes::found));
+    Responses.reply(ctx, 200, store.get(pool, id(ctx)).map(ApplicationRoutes::found));
   }
 
   private void update(RoutingContext ctx) {
     JsonObject body = Json.body(ctx);
     String name = body.containsKey("name") ? name(body) : null;
     List<String> scopes = body.containsKey("scopes") ? scopes(body.getJsonArray("scopes")) : null;
-    Responses.reply(ctx, 200, store.update(id(ctx), name, scopes).map(ApplicationRoutes::found));
+    Responses.reply(ctx, 200, store.update(pool, id(ctx), name, scopes).map(ApplicationRoutes::found));
   }
 
   private void rotateSecret(RoutingContext ctx) {
     String clientSecret = Credentials.random("hgs_");
-    Responses.reply(ctx, 200, store.rotateSecret(id(ctx), clientSecret)
+    Responses.reply(ctx, 200, store.rotateSecret(pool, id(ctx), clientSecret)
       .map(ApplicationRoutes::found)
       .map(json -> json.put("client_secret", clientSecret)));
   }
 
+  /** The application, its subscriptions and tokens, and everything the engine keeps of those subscriptions. */
   private void delete(RoutingContext ctx) {
-    store.delete(id(ctx)).onSuccess(subscriptions -> {
-      if (subscriptions != null) {
-        subscriptions.forEach(index::refresh);
-        Responses.noContent(ctx);
-      } else {
-        ctx.fail(ApiError.notFound(NOT_FOUND));
-      }
-    }).onFailure(ctx::fail);
+    UUID id = id(ctx);
+    pool.withTransaction(conn -> subscriptions.idsOfApplication(conn, id).compose(ids -> store.delete(conn, id)
+        .compose(deleted -> deleted ? history.delete(conn, ids).map(ids) : Future.succeededFuture((List<UUID>) null))))
+      .onSuccess(deleted -> {
+        if (deleted != null) {
+          deleted.forEach(index::refresh);
+          Responses.noContent(ctx);
+        } else {
+          ctx.fail(ApiError.notFound(NOT_FOUND));
+        }
+      }).onFailure(ctx::fail);
   }
 
   private static JsonObject found(Application app) {

@@ -10,10 +10,10 @@ import io.hookgate.http.Utf8;
 import io.hookgate.http.UrlText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.MultiMap;
+import io.vertx.sqlclient.Pool;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -33,13 +33,13 @@ public final class OAuthRoutes {
   /** Longer than any client id or secret this gateway issues. */
   private static final int MAX_CREDENTIAL_LENGTH = 200;
 
+  private final Pool pool;
   private final ApplicationStore applications;
-  private final TokenStore tokens;
   private final int ttlSeconds;
 
-  public OAuthRoutes(ApplicationStore applications, TokenStore tokens, int ttlSeconds) {
+  public OAuthRoutes(Pool pool, ApplicationStore applications, int ttlSeconds) {
+    this.pool = pool;
     this.applications = applications;
-    this.tokens = tokens;
     this.ttlSeconds = ttlSeconds;
   }
 
@@ -66,7 +66,7 @@ public final class OAuthRoutes {
       error(ctx, 401, "invalid_client", "client_id and client_secret are required", request.basic());
       return;
     }
-    applications.credentials(request.clientId()).onSuccess(client -> {
+    applications.credentials(pool, request.clientId()).onSuccess(client -> {
       if (client == null || !Credentials.matches(request.clientSecret(), client.secretHash())) {
         error(ctx, 401, "invalid_client", "Client authentication failed", request.basic());
         return;
@@ -80,7 +80,7 @@ public final class OAuthRoutes {
         }
       }
       String token = Credentials.random("hgt_");
-      tokens.save(token, client.applicationId(), granted, Instant.now().plusSeconds(ttlSeconds))
+      applications.saveToken(pool, token, client.applicationId(), granted, Instant.now().plusSeconds(ttlSeconds))
         .onSuccess(v -> reply(ctx, 200, new JsonObject()
           .put("access_token", token)
           .put("token_type", "Bearer")

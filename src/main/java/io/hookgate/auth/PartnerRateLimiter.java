@@ -1,5 +1,7 @@
 package io.hookgate.auth;
 
+import io.hookgate.limits.TokenBucket;
+
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,35 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * partner cannot starve the others. The limit holds per node.
  */
 public final class PartnerRateLimiter {
-  private final double ratePerNano;
+  private final double perSecond;
   private final double burst;
-  private final Map<UUID, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<UUID, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public PartnerRateLimiter(int perSecond, int burst) {
-    this.ratePerNano = perSecond / 1e9;
+    this.perSecond = perSecond;
     this.burst = burst;
   }
 
   public boolean tryAcquire(UUID applicationId) {
-    return buckets.computeIfAbsent(applicationId, id -> new Bucket(burst)).take(ratePerNano, burst, System.nanoTime());
+    return buckets.computeIfAbsent(applicationId, id -> new TokenBucket(burst)).take(perSecond, burst, System.nanoTime()) == 0;
   }
 
-  private static final class Bucket {
-    private double tokens;
-    private long updatedAt = System.nanoTime();
-
-    Bucket(double tokens) {
-      this.tokens = tokens;
-    }
-
-    synchronized boolean take(double ratePerNano, double burst, long now) {
-      tokens = Math.min(burst, tokens + (now - updatedAt) * ratePerNano);
-      updatedAt = now;
-      if (tokens < 1) {
-        return false;
-      }
-      tokens -= 1;
-      return true;
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package io.hookgate.catalog;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
 
 import java.util.Set;
 
@@ -13,11 +14,13 @@ public final class EventCatalog {
   private static final long TTL_MS = 2_000;
 
   private final EventTypeStore store;
+  private final Pool pool;
   private volatile Set<String> names;
   private volatile long loadedAt;
 
-  public EventCatalog(EventTypeStore store) {
+  public EventCatalog(EventTypeStore store, Pool pool) {
     this.store = store;
+    this.pool = pool;
   }
 
   public Future<Set<String>> names() {
@@ -25,7 +28,7 @@ public final class EventCatalog {
     if (cached != null && System.currentTimeMillis() - loadedAt < TTL_MS) {
       return Future.succeededFuture(cached);
     }
-    return store.activeNames().andThen(loaded -> {
+    return store.activeNames(pool).andThen(loaded -> {
       if (loaded.succeeded()) {
         names = Set.copyOf(loaded.result());
         loadedAt = System.currentTimeMillis();

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 
@@ -19,10 +20,12 @@ public final class EventTypeRoutes {
   private static final String NOT_FOUND = "Event type not found";
   private static final int MAX_DESCRIPTION = 1000;
 
+  private final Pool pool;
   private final EventTypeStore store;
   private final EventCatalog catalog;
 
-  public EventTypeRoutes(EventTypeStore store, EventCatalog catalog) {
+  public EventTypeRoutes(Pool pool, EventTypeStore store, EventCatalog catalog) {
+    this.pool = pool;
     this.store = store;
     this.catalog = catalog;
   }
@@ -38,15 +41,15 @@ public final class EventTypeRoutes {
 
   private void list(RoutingContext ctx) {
     boolean includeDeprecated = "true".equalsIgnoreCase(ctx.request().getParam("include_deprecated"));
-    Responses.reply(ctx, 200, store.list(includeDeprecated, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+    Responses.reply(ctx, 200, store.list(pool, includeDeprecated, ctx.request().getParam("group")).map(EventTypeRoutes::json));
   }
 
   private void listForPartners(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.list(false, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+    Responses.reply(ctx, 200, store.list(pool, false, ctx.request().getParam("group")).map(EventTypeRoutes::json));
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.get(ctx.pathParam("name")).map(EventTypeRoutes::found));
+    Responses.reply(ctx, 200, store.get(pool, ctx.pathParam("name")).map(EventTypeRoutes::found));
   }
 
   private void create(RoutingContext ctx) {
@@ -56,7 +59,7 @@ public final class EventTypeRoutes {
       throw ApiError.invalidField("name", "must be lower-case dot-separated words such as order.created (at most "
         + EventType.MAX_NAME_LENGTH + " characters)");
     }
-    store.create(name, description(body))
+    store.create(pool, name, description(body))
       .andThen(done -> catalog.invalidate())
       .onSuccess(type -> Responses.data(ctx, 201, type.toJson()))
       .onFailure(e -> ctx.fail(e instanceof EventTypeStore.Duplicate
@@ -80,7 +83,7 @@ public final class EventTypeRoutes {
   }
 
   private void updateTo(RoutingContext ctx, String description, Boolean deprecated) {
-    Future<EventType> updated = store.update(ctx.pathParam("name"), description, deprecated)
+    Future<EventType> updated = store.update(pool, ctx.pathParam("name"), description, deprecated)
       .andThen(done -> catalog.invalidate());
     Responses.reply(ctx, 200, updated.map(EventTypeRoutes::found));
   }
@@ -88,7 +91,6 @@ public final class EventTypeRoutes {
   private static String description(JsonObject body) {
     return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
-
 
   private static JsonObject found(EventType type) {
     if (type == null) {

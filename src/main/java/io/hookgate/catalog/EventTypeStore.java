@@ -2,7 +2,7 @@ package io.hookgate.catalog;
 
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
@@ -12,7 +12,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The event-type catalog in PostgreSQL. */
+/**
+ * The {@code event_types} table: the catalog of event types. Every method takes the {@link SqlClient} to
+ * run on.
+ */
 public final class EventTypeStore {
   private static final String COLUMNS = "name, group_name, description, deprecated, created_at, updated_at";
   private static final String LIST = "SELECT " + COLUMNS + " FROM event_types"
@@ -35,33 +38,27 @@ public final class EventTypeStore {
     }
   }
 
-  private final Pool pool;
-
-  public EventTypeStore(Pool pool) {
-    this.pool = pool;
-  }
-
-  public Future<List<EventType>> list(boolean includeDeprecated, String group) {
+  public Future<List<EventType>> list(SqlClient pool, boolean includeDeprecated, String group) {
     return pool.preparedQuery(LIST).execute(Tuple.of(includeDeprecated, group)).map(EventTypeStore::all);
   }
 
-  public Future<EventType> get(String name) {
+  public Future<EventType> get(SqlClient pool, String name) {
     return pool.preparedQuery(GET).execute(Tuple.of(name)).map(EventTypeStore::firstOrNull);
   }
 
-  public Future<EventType> create(String name, String description) {
+  public Future<EventType> create(SqlClient pool, String name, String description) {
     return pool.preparedQuery(INSERT)
       .execute(Tuple.of(name, EventType.groupOf(name), description == null ? "" : description))
       .map(EventTypeStore::firstOrNull)
       .recover(e -> Future.failedFuture(e instanceof PgException pg && "23505".equals(pg.getSqlState()) ? new Duplicate() : e));
   }
 
-  public Future<EventType> update(String name, String description, Boolean deprecated) {
+  public Future<EventType> update(SqlClient pool, String name, String description, Boolean deprecated) {
     return pool.preparedQuery(UPDATE).execute(Tuple.of(name, description, deprecated)).map(EventTypeStore::firstOrNull);
   }
 
   /** Adds the catalog entries that are missing; existing ones keep what operators changed. */
-  public Future<Integer> seed(List<EventType> types) {
+  public Future<Integer> seed(SqlClient pool, List<EventType> types) {
     if (types.isEmpty()) {
       return Future.succeededFuture(0);
     }
@@ -78,7 +75,7 @@ public final class EventTypeStore {
   }
 
   /** Names a subscription may use: every type that is not deprecated. */
-  public Future<Set<String>> activeNames() {
+  public Future<Set<String>> activeNames(SqlClient pool) {
     return pool.query(ACTIVE_NAMES).execute().map(rows -> {
       Set<String> names = new HashSet<>();
       rows.forEach(row -> names.add(row.getString(0)));

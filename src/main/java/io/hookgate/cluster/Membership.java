@@ -21,17 +21,16 @@ public final class Membership {
   public static final long POLL_MS = 250;
   private final String nodeId;
   private final ClusterManager clusterManager;
-  private final List<Consumer<List<String>>> listeners;
+  private final List<Consumer<List<String>>> listeners = new CopyOnWriteArrayList<>();
   private volatile int members = 1;
   private volatile Set<String> live;
   private final List<Consumer<Set<String>>> onLeft = new CopyOnWriteArrayList<>();
   private volatile boolean stopping;
 
   /** @param clusterManager null when not clustered */
-  public Membership(String nodeId, ClusterManager clusterManager, List<Consumer<List<String>>> listeners) {
+  public Membership(String nodeId, ClusterManager clusterManager) {
     this.nodeId = nodeId;
     this.clusterManager = clusterManager;
-    this.listeners = List.copyOf(listeners);
     this.live = clusterManager == null ? Set.of(nodeId) : Set.copyOf(clusterManager.getNodes());
     this.members = Math.max(1, live.size());
   }
@@ -70,6 +69,11 @@ public final class Membership {
     return live;
   }
 
+  /** Called with the live members (any order) when {@link #start} runs and whenever they change. */
+  public void onMembers(Consumer<List<String>> listener) {
+    listeners.add(listener);
+  }
+
   /** Called with the ids of members that left the cluster (crashed, or stopped). */
   public void onLeft(Consumer<Set<String>> listener) {
     onLeft.add(listener);
@@ -96,6 +100,5 @@ public final class Membership {
       .put("active", clusterManager == null || clusterManager.isActive())
       .put("stopping", stopping);
   }
-
 
 }

@@ -53,7 +53,7 @@ public record HookgateConfig(
   public record Api(int defaultPageSize, int maxPageSize, int partnerRatePerSecond, int partnerRateBurst) {
   }
 
-  public record Ingest(int maxBatch, int maxEventBytes, int commitWaitMs, int writers) {
+  public record Ingest(int maxBatch, int maxEventBytes, int commitWaitMs) {
   }
 
   /** @param tls mutual TLS between members on the event bus, or null when it is off */
@@ -141,8 +141,7 @@ public record HookgateConfig(
     ConfigReader in = root.section("ingest");
     Ingest ingest = new Ingest(in.integer("max-batch", 500, 1, 10_000),
       in.integer("max-event-bytes", 262_144, 1024, 16 * 1024 * 1024),
-      in.integer("commit-wait-ms", 2, 0, 100),
-      in.integer("writers", 0, 0, 64));
+      in.integer("commit-wait-ms", 2, 0, 100));
 
     Delivery delivery = delivery(root.section("delivery"));
     if (httpConfig.requestTimeout().toMillis() <= delivery.requestTimeoutMs() + delivery.connectTimeoutMs()) {

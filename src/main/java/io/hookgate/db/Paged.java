@@ -1,7 +1,7 @@
 package io.hookgate.db;
 
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
@@ -16,7 +16,7 @@ public record Paged<T>(List<T> items, long total) {
    * Runs a page query whose rows carry {@code count(*) OVER () AS total}. Past the last page there is no
    * row to carry the total, so the count query supplies it.
    */
-  public static <T> Future<Paged<T>> query(Pool pool, String pageSql, Tuple pageArgs, String countSql, Tuple countArgs,
+  public static <T> Future<Paged<T>> query(SqlClient pool, String pageSql, Tuple pageArgs, String countSql, Tuple countArgs,
                                            Function<Row, T> mapper) {
     return pool.preparedQuery(pageSql).execute(pageArgs).compose(rows -> {
       List<T> items = new ArrayList<>();

@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import io.hookgate.subscription.SubscriptionStore;
+import io.vertx.sqlclient.SqlConnection;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,23 +51,6 @@ public final class FanoutLedger {
   private static final String HEARTBEAT = """
     INSERT INTO ingest_nodes (node, low_water, seen_at) VALUES ($1, $2, now())
     ON CONFLICT (node) DO UPDATE SET low_water = excluded.low_water, seen_at = now()""";
-  /**
-   * An event's fan-out read as deliveries: {@code e} the event, {@code f.id} and {@code f.subscription_id}
-   * each delivery, {@code s} its subscription (a deleted subscription's deliveries went with it).
-   */
-  public static final String FANOUT = """
-    events e
-           CROSS JOIN LATERAL unnest(e.fanout, e.fanout_subscriptions) AS f(id, subscription_id)
-           JOIN subscriptions s ON s.id = f.subscription_id""";
-  private static final String MISSING_ROWS = """
-    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at, created_at)
-    SELECT f.id, e.id, f.subscription_id, s.application_id, e.type, 'pending', now(), e.received_at
-      FROM\s""" + FANOUT + """
-
-     WHERE %s
-    ON CONFLICT (id) DO NOTHING""";
-  private static final String NODE_MISSING_ROWS = MISSING_ROWS.formatted("e.ingest_node = $1 AND e.received_at >= $2");
-  private static final String THESE_MISSING_ROWS = MISSING_ROWS.formatted("e.id = ANY($1) AND f.id = ANY($2)");
   /** Silent for a lease, or (when $2 lists the live nodes) not among them. */
   private static final String DEAD_NODES = """
     SELECT node, low_water FROM ingest_nodes
@@ -78,15 +63,22 @@ public final class FanoutLedger {
 
   private final String node;
   private final long leaseMs;
+  private final EventStore events;
+  private final SubscriptionStore subscriptions;
+  private final DeliveryStore deliveries;
   private final Map<UUID, Entry> open = new ConcurrentHashMap<>();
 
   private final Counter recoveredStale;
   private final Counter recoveredDeadNode;
   private final Counter recoveredShutdown;
 
-  public FanoutLedger(String node, long leaseMs, MeterRegistry registry) {
+  public FanoutLedger(String node, long leaseMs, MeterRegistry registry, EventStore events, SubscriptionStore subscriptions,
+               DeliveryStore deliveries) {
     this.node = node;
     this.leaseMs = leaseMs;
+    this.events = events;
+    this.subscriptions = subscriptions;
+    this.deliveries = deliveries;
     Gauge.builder("hookgate_deliveries_unrecorded", open, Map::size)
       .description("Deliveries sent from ingest on this node whose row is not yet written (it is written with the first"
         + " attempt's outcome)")
@@ -199,25 +191,39 @@ public final class FanoutLedger {
 
   private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why, Counter recovered) {
     List<UUID> ids = new ArrayList<>();
-    List<String> events = new ArrayList<>();
+    List<String> eventIds = new ArrayList<>();
     open.forEach((id, entry) -> {
       if (entry.receivedAt().isBefore(receivedBefore)) {
         ids.add(id);
-        events.add(entry.eventId());
+        eventIds.add(entry.eventId());
       }
     });
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    return pool.preparedQuery(THESE_MISSING_ROWS)
-      .execute(Tuple.tuple().addArrayOfString(events.stream().distinct().toArray(String[]::new))
-        .addArrayOfUUID(ids.toArray(UUID[]::new)))
-      .map(rows -> {
+    Set<UUID> wanted = Set.copyOf(ids);
+    return pool.withTransaction(conn -> events.fanoutOf(conn, Set.copyOf(eventIds))
+        .map(fanned -> fanned.stream().filter(f -> wanted.contains(f.deliveryId())).toList())
+        .compose(fanned -> writeMissing(conn, fanned)))
+      .map(written -> {
         forget(ids);
-        recovered.increment(rows.rowCount());
-        LOG.warn("{} deliveries {}: written due now ({} new rows)", ids.size(), why, rows.rowCount());
+        recovered.increment(written);
+        LOG.warn("{} deliveries {}: written due now ({} new rows)", ids.size(), why, written);
         return null;
       });
+  }
+
+  /**
+   * Rows, due now, for deliveries of an event's fan-out that have none; a deleted subscription took its
+   * deliveries with it, so those get none. How many rows were new.
+   */
+  private Future<Integer> writeMissing(SqlConnection conn, List<EventStore.Fanned> fanned) {
+    return subscriptions.lockExisting(conn, fanned.stream().map(EventStore.Fanned::subscriptionId).toList())
+      .compose(applications -> deliveries.insertMissing(conn, fanned.stream()
+        .filter(f -> applications.containsKey(f.subscriptionId()))
+        .map(f -> new DeliveryStore.Missing(f.deliveryId(), f.eventId(), f.subscriptionId(),
+          applications.get(f.subscriptionId()), f.eventType(), f.receivedAt()))
+        .toList()));
   }
 
   private Future<Void> recoverDeadNodes(Pool pool, String[] live) {
@@ -228,10 +234,11 @@ public final class FanoutLedger {
           String deadNode = row.getString("node");
           OffsetDateTime lowWater = row.getOffsetDateTime("low_water");
           chain = chain
-            .compose(v -> conn.preparedQuery(NODE_MISSING_ROWS).execute(Tuple.of(deadNode, lowWater)))
-            .compose(rows -> {
-              recoveredDeadNode.increment(rows.rowCount());
-              LOG.warn("Node {} is gone: wrote {} of its unrecorded deliveries, due now", deadNode, rows.rowCount());
+            .compose(v -> events.fanoutOfNode(conn, deadNode, lowWater))
+            .compose(fanned -> writeMissing(conn, fanned))
+            .compose(written -> {
+              recoveredDeadNode.increment(written);
+              LOG.warn("Node {} is gone: wrote {} of its unrecorded deliveries, due now", deadNode, written);
               return conn.preparedQuery(FORGET_NODE).execute(Tuple.of(deadNode));
             })
             .mapEmpty();

@@ -7,9 +7,6 @@ import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,48 +36,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * Releasing is idempotent, so every node may do it. Parked deliveries keep their attempt count: waiting
  * spends no attempt.
  */
-public final class ParkedDeliveries {
+final class ParkedDeliveries {
   private static final Logger LOG = LoggerFactory.getLogger(ParkedDeliveries.class);
   private static final int RELEASE_CHUNK = 5_000;
 
-  /** Subscriptions with parked deliveries: a loose index scan over {@code deliveries_parked}. */
-  private static final String PARKED_SUBSCRIPTIONS = """
-    WITH RECURSIVE s(id) AS (
-      (SELECT subscription_id FROM deliveries WHERE next_attempt_at = 'infinity' ORDER BY subscription_id LIMIT 1)
-      UNION ALL
-      SELECT (SELECT d.subscription_id FROM deliveries d
-               WHERE d.next_attempt_at = 'infinity' AND d.subscription_id > s.id
-               ORDER BY d.subscription_id LIMIT 1)
-        FROM s WHERE s.id IS NOT NULL)
-    SELECT id FROM s WHERE id IS NOT NULL""";
-  private static final String RELEASE = """
-    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
-      FROM (SELECT id FROM deliveries
-             WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($1) AND status IN ('pending', 'retrying')
-             LIMIT $2 FOR UPDATE SKIP LOCKED) p
-     WHERE d.id = p.id""";
-  /** The half-open probe: the parked delivery with the fewest attempts, so probing never exhausts one. */
-  private static final String RELEASE_PROBE = """
-    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
-      FROM (SELECT id FROM deliveries
-             WHERE next_attempt_at = 'infinity' AND subscription_id = $1 AND status IN ('pending', 'retrying')
-             ORDER BY attempts, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) p
-     WHERE d.id = p.id""";
-  /**
-   * Draining after a breaker closed: parked deliveries are claimed straight from the parked index (leased
-   * to this node, as the scheduler's claim does) rather than first made due and then claimed, which would
-   * write each row once more.
-   */
-  private static final String CLAIM = """
-    WITH picked AS (
-      SELECT id FROM deliveries
-       WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($4) AND status IN ('pending', 'retrying')
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED)
-    """ + Scheduler.LEASE_PICKED;
-  private static final String COUNT = "SELECT count(*) FROM deliveries WHERE next_attempt_at = 'infinity'";
-
   private final SubscriptionIndex index;
+  private final DeliveryStore deliveries;
   private final EndpointBreakers breakers;
   private final long resetMs;
   /** When each endpoint last had a delivery released as its probe (epoch ms). */
@@ -88,15 +49,11 @@ public final class ParkedDeliveries {
   /** Subscriptions whose endpoint's breaker closed on this node and that may still have parked deliveries. */
   private final Set<UUID> draining = ConcurrentHashMap.newKeySet();
 
-  public ParkedDeliveries(SubscriptionIndex index, EndpointBreakers breakers, long resetMs) {
+  ParkedDeliveries(SubscriptionIndex index, EndpointBreakers breakers, long resetMs, DeliveryStore deliveries) {
     this.index = index;
+    this.deliveries = deliveries;
     this.breakers = breakers;
     this.resetMs = resetMs;
-  }
-
-  /** How many deliveries are parked now (all nodes). */
-  public static Future<Long> count(Pool pool) {
-    return pool.query(COUNT).execute().map(rows -> rows.iterator().next().getLong(0));
   }
 
   /**
@@ -112,7 +69,7 @@ public final class ParkedDeliveries {
   }
 
   /** Whether some subscription is being drained (its breaker closed on this node). */
-  public boolean draining() {
+  boolean draining() {
     return !draining.isEmpty();
   }
 
@@ -121,18 +78,18 @@ public final class ParkedDeliveries {
    * A subscription whose breaker opened again, or that is no longer active, leaves the drain (its parked
    * deliveries stay parked, or go to the sweep); when fewer than {@code room} come back, the drain is over.
    */
-  public Future<RowSet<Row>> claim(Pool pool, int room, long leaseMs, String node) {
+  Future<List<DeliveryStore.Claimed>> claim(Pool pool, int room, long leaseMs, String node) {
     draining.removeIf(id -> {
       SubscriptionIndex.Target target = index.get(id);
       return target == null || target.status() != Subscription.Status.ACTIVE || waits(target);
     });
     if (draining.isEmpty()) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(List.of());
     }
-    UUID[] ids = draining.toArray(UUID[]::new);
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(room, leaseMs, node, ids)).onSuccess(rows -> {
-      if (rows.size() < room) {
-        draining.removeAll(List.of(ids));
+    List<UUID> ids = List.copyOf(draining);
+    return deliveries.claimParked(pool, room, leaseMs, node, ids).onSuccess(claimed -> {
+      if (claimed.size() < room) {
+        draining.removeAll(ids);
       }
     });
   }
@@ -142,13 +99,10 @@ public final class ParkedDeliveries {
    * not wait: everything for a closed breaker or a subscription that is no longer active, one probe for
    * a half-open breaker.
    */
-  public Future<Integer> sweep(Pool pool) {
-    return pool.query(PARKED_SUBSCRIPTIONS).execute().compose(rows -> {
+  Future<Integer> sweep(Pool pool) {
+    return deliveries.parkedSubscriptions(pool).compose(ids -> {
       List<Future<?>> lookups = new ArrayList<>();
-      List<UUID> ids = new ArrayList<>();
-      for (Row row : rows) {
-        UUID id = row.getUUID(0);
-        ids.add(id);
+      for (UUID id : ids) {
         lookups.add(index.lookup(id));
       }
       return Future.join(lookups).transform(done -> {
@@ -174,8 +128,7 @@ public final class ParkedDeliveries {
             }
           });
         for (UUID probe : probes) {
-          released = released.compose(n -> pool.preparedQuery(RELEASE_PROBE).execute(Tuple.of(probe))
-            .map(r -> n + r.rowCount()));
+          released = released.compose(n -> deliveries.releaseProbe(pool, probe).map(r -> n + r));
         }
         return released;
       });
@@ -199,8 +152,8 @@ public final class ParkedDeliveries {
 
   /** In chunks, each its own statement: a long outage can leave hundreds of thousands parked. */
   private Future<Integer> releaseAll(Pool pool, List<UUID> subscriptions, int released) {
-    return pool.preparedQuery(RELEASE).execute(Tuple.of(subscriptions.toArray(UUID[]::new), RELEASE_CHUNK))
-      .compose(rows -> rows.rowCount() < RELEASE_CHUNK ? Future.succeededFuture(released + rows.rowCount())
-        : releaseAll(pool, subscriptions, released + rows.rowCount()));
+    return deliveries.releaseParked(pool, subscriptions, RELEASE_CHUNK)
+      .compose(n -> n < RELEASE_CHUNK ? Future.succeededFuture(released + n)
+        : releaseAll(pool, subscriptions, released + n));
   }
 }

@@ -7,12 +7,11 @@ import io.hookgate.db.Pools;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -30,27 +29,6 @@ public final class Scheduler extends VerticleBase {
   private static final long LEDGER_PERIOD_MS = 1_000;
   private static final long PARKED_PERIOD_MS = 1_000;
 
-  /**
-   * Leases the deliveries a {@code picked} CTE chose to node $3 for $2 ms, returning what their jobs need;
-   * the claims of due and of parked deliveries differ only in what they pick.
-   */
-  static final String LEASE_PICKED = """
-    UPDATE deliveries d
-       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
-      FROM picked, events e
-     WHERE d.id = picked.id AND e.id = d.event_id
-    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, e.body""";
-  private static final String CLAIM = """
-    WITH picked AS (
-      SELECT id FROM deliveries
-       WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED)
-    """ + LEASE_PICKED;
-  private static final String COUNT_DUE = """
-    SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()""";
-
   private final HookgateConfig.Database database;
   private final HookgateConfig.Delivery config;
   private final InFlightLimits limits;
@@ -58,15 +36,20 @@ public final class Scheduler extends VerticleBase {
   private final FanoutLedger ledger;
   private final ParkedDeliveries parked;
   private final Membership membership;
+  private final DeliveryStore deliveries;
+  private final EventStore events;
   private final String nodeId;
   private Pool pool;
   private boolean claiming;
   /** While parked deliveries are drained, claims alternate between them and the due ones. */
   private boolean parkedTurn;
 
-  public Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
-                   DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked, Membership membership) {
+  Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
+            DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked, Membership membership,
+            DeliveryStore deliveries, EventStore events) {
     this.membership = membership;
+    this.deliveries = deliveries;
+    this.events = events;
     this.database = database;
     this.config = config;
     this.limits = limits;
@@ -82,8 +65,8 @@ public final class Scheduler extends VerticleBase {
     pool = Pools.pool(vertx, database, "scheduler", 2);
     vertx.setPeriodic(config.schedulerIntervalMs(), id -> claim());
     vertx.setPeriodic(DUE_GAUGE_PERIOD_MS, id -> {
-      pool.query(COUNT_DUE).execute().onSuccess(rows -> metrics.due(rows.iterator().next().getLong(0)));
-      ParkedDeliveries.count(pool).onSuccess(metrics::parked);
+      deliveries.countDue(pool).onSuccess(metrics::due);
+      deliveries.countParked(pool).onSuccess(metrics::parked);
     });
     Periodic sweep = new Periodic("Releasing parked deliveries", () -> parked.sweep(pool));
     vertx.setPeriodic(PARKED_PERIOD_MS, id -> sweep.run());
@@ -100,7 +83,12 @@ public final class Scheduler extends VerticleBase {
    */
   private Future<Void> reapGone() {
     Set<String> live = membership.liveNodes();
-    return Leases.releaseDead(pool, live, config.lease().toMillis())
+    return deliveries.releaseLeasesNotOf(pool, List.copyOf(live), config.lease().toMillis())
+      .onSuccess(n -> {
+        if (n > 0) {
+          LOG.info("Took back {} deliveries leased by nodes that are gone", n);
+        }
+      })
       .compose(n -> ledger.recoverAllBut(pool, live))
       .recover(e -> {
         LOG.warn("Taking back the work of nodes that are gone failed ({}); their leases expire instead", e.getMessage());
@@ -151,27 +139,37 @@ public final class Scheduler extends VerticleBase {
     claiming = true;
     parkedTurn = parked.draining() && !parkedTurn;
     boolean fromParked = parkedTurn;
-    Future<RowSet<Row>> claimed = fromParked
+    Future<List<DeliveryStore.Claimed>> claimed = fromParked
       ? parked.claim(pool, room, config.lease().toMillis(), nodeId)
-      : pool.preparedQuery(CLAIM).execute(Tuple.of(room, config.lease().toMillis(), nodeId));
-    claimed.onComplete(result -> {
+      : deliveries.claimDue(pool, room, config.lease().toMillis(), nodeId);
+    claimed.compose(this::send).onComplete(result -> {
       claiming = false;
       if (result.failed()) {
         LOG.warn("Claiming {} deliveries failed: {}", fromParked ? "parked" : "due", result.cause().getMessage());
         return;
       }
-      RowSet<Row> rows = result.result();
-      if (rows != null) {
-        for (Row row : rows) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(row.getUUID("id"), row.getString("event_id"),
-            row.getUUID("subscription_id"), row.getString("event_type"), row.getInteger("attempts"),
-            row.getString("body")));
-        }
-      }
-      if ((rows != null && rows.size() == room) || parked.draining()) {
+      if (result.result() == room || parked.draining()) {
         // More may be due or parked: keep draining without waiting for the next tick.
         vertx.runOnContext(v -> claim());
       }
+    });
+  }
+
+  /** Sends the claimed deliveries to the dispatchers, each with its event's envelope; how many were claimed. */
+  private Future<Integer> send(List<DeliveryStore.Claimed> claimed) {
+    if (claimed.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Set<String> eventIds = new HashSet<>();
+    claimed.forEach(c -> eventIds.add(c.eventId()));
+    return events.bodies(pool, eventIds).map(bodies -> {
+      for (DeliveryStore.Claimed c : claimed) {
+        String body = bodies.get(c.eventId());
+        if (body != null) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(body));
+        }
+      }
+      return claimed.size();
     });
   }
 }

@@ -2,7 +2,9 @@ package io.hookgate.ingest;
 
 import io.hookgate.catalog.EventCatalog;
 import io.hookgate.config.HookgateConfig;
-import io.hookgate.engine.FanoutLedger;
+import io.hookgate.engine.DeliveryStatus;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
@@ -13,12 +15,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Platform API: event ingest ({@code POST /api/v1/events}, one event or {@code {"events": [...]}}) and
@@ -28,35 +32,22 @@ import java.util.Set;
  */
 public final class EventRoutes {
   private static final String NOT_FOUND = "Event not found";
-  private static final String EVENT = """
-    SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body
-      FROM events WHERE id = $1""";
-  // A delivery whose first attempt is still under way has no row yet, only its place in the event's fan-out
-  // (FanoutLedger): it is listed as pending, with no attempt made.
-  private static final String DELIVERIES = """
-    SELECT id, subscription_id, application_id, status, attempts, nullif(next_attempt_at, 'infinity') AS next_attempt_at,
-           last_status_code, last_failure_reason, created_at, updated_at, completed_at
-      FROM deliveries WHERE event_id = $1
-    UNION ALL
-    SELECT f.id, f.subscription_id, s.application_id, 'pending', 0, e.received_at, NULL, NULL, e.received_at,
-           e.received_at, NULL
-      FROM\s""" + FanoutLedger.FANOUT + """
-
-     WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = f.id)
-     ORDER BY created_at, id""";
-
   private final EventCatalog catalog;
   private final SubscriptionIndex index;
   private final IngestWriter writer;
   private final Pool pool;
+  private final EventStore events;
+  private final DeliveryStore deliveries;
   private final HookgateConfig.Ingest config;
 
-  public EventRoutes(EventCatalog catalog, SubscriptionIndex index, IngestWriter writer, Pool pool,
-                     HookgateConfig.Ingest config) {
+  public EventRoutes(EventCatalog catalog, SubscriptionIndex index, IngestWriter writer, Pool pool, EventStore events,
+                     DeliveryStore deliveries, HookgateConfig.Ingest config) {
     this.catalog = catalog;
     this.index = index;
     this.writer = writer;
     this.pool = pool;
+    this.events = events;
+    this.deliveries = deliveries;
     this.config = config;
   }
 
@@ -108,41 +99,72 @@ public final class EventRoutes {
     return events;
   }
 
+  /**
+   * The event with every delivery: those with a row as it says, and those sent straight from ingest whose
+   * first attempt is still under way (only their place in the fan-out exists yet) as pending, with no attempt.
+   */
   private void get(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    pool.preparedQuery(EVENT).execute(Tuple.of(id)).compose(rows -> {
-      if (rows.size() == 0) {
+    events.get(pool, id).compose(stored -> {
+      if (stored == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
-      Row row = rows.iterator().next();
-      JsonObject envelope = new JsonObject(row.getString("body"));
       JsonObject event = new JsonObject()
-        .put("id", row.getString("id"))
-        .put("type", row.getString("type"))
-        .put("merchant_id", row.getString("merchant_id"))
-        .put("occurred_at", Json.timestamp(row.getOffsetDateTime("occurred_at")))
-        .put("received_at", Json.timestamp(row.getOffsetDateTime("received_at")))
-        .put("livemode", row.getBoolean("livemode"))
-        .put("application_ids", row.getJson("application_ids"))
-        .put("data", envelope.getJsonObject("data"));
-      return pool.preparedQuery(DELIVERIES).execute(Tuple.of(id)).map(deliveries -> {
-        JsonArray list = new JsonArray();
-        for (Row d : deliveries) {
-          list.add(new JsonObject()
-            .put("id", d.getUUID("id").toString())
-            .put("webhook_id", d.getUUID("subscription_id").toString())
-            .put("application_id", d.getUUID("application_id").toString())
-            .put("status", d.getString("status"))
-            .put("attempts", d.getInteger("attempts"))
-            .put("next_attempt_at", Json.timestamp(d.getOffsetDateTime("next_attempt_at")))
-            .put("last_status_code", d.getInteger("last_status_code"))
-            .put("last_failure_reason", d.getString("last_failure_reason"))
-            .put("created_at", Json.timestamp(d.getOffsetDateTime("created_at")))
-            .put("updated_at", Json.timestamp(d.getOffsetDateTime("updated_at")))
-            .put("completed_at", Json.timestamp(d.getOffsetDateTime("completed_at"))));
-        }
-        return event.put("deliveries", list);
-      });
+        .put("id", stored.id())
+        .put("type", stored.type())
+        .put("merchant_id", stored.merchantId())
+        .put("occurred_at", Json.timestamp(stored.occurredAt()))
+        .put("received_at", Json.timestamp(stored.receivedAt()))
+        .put("livemode", stored.livemode())
+        .put("application_ids", stored.applicationIds())
+        .put("data", new JsonObject(stored.body()).getJsonObject("data"));
+      return deliveries.ofEvent(pool, id).map(rows -> event.put("deliveries", deliveries(stored, rows)));
     }).onSuccess(event -> Responses.data(ctx, 200, event)).onFailure(ctx::fail);
+  }
+
+  private JsonArray deliveries(EventStore.Stored event, List<DeliveryStore.Delivery> rows) {
+    record Listed(OffsetDateTime createdAt, UUID id, JsonObject json) {
+    }
+    List<Listed> listed = new ArrayList<>();
+    Set<UUID> withRow = new HashSet<>();
+    for (DeliveryStore.Delivery d : rows) {
+      withRow.add(d.id());
+      listed.add(new Listed(d.createdAt(), d.id(), new JsonObject()
+        .put("id", d.id().toString())
+        .put("webhook_id", d.subscriptionId().toString())
+        .put("application_id", d.applicationId().toString())
+        .put("status", d.status().sql())
+        .put("attempts", d.attempts())
+        .put("next_attempt_at", Json.timestamp(d.nextAttemptAt()))
+        .put("last_status_code", d.lastStatusCode())
+        .put("last_failure_reason", d.lastFailureReason())
+        .put("created_at", Json.timestamp(d.createdAt()))
+        .put("updated_at", Json.timestamp(d.updatedAt()))
+        .put("completed_at", Json.timestamp(d.completedAt()))));
+    }
+    for (EventStore.Fanned f : event.fanout()) {
+      SubscriptionIndex.Target target = index.get(f.subscriptionId());
+      // A deleted subscription took its deliveries with it.
+      if (withRow.contains(f.deliveryId()) || target == null) {
+        continue;
+      }
+      String received = Json.timestamp(event.receivedAt());
+      listed.add(new Listed(event.receivedAt(), f.deliveryId(), new JsonObject()
+        .put("id", f.deliveryId().toString())
+        .put("webhook_id", f.subscriptionId().toString())
+        .put("application_id", target.applicationId().toString())
+        .put("status", DeliveryStatus.PENDING.sql())
+        .put("attempts", 0)
+        .put("next_attempt_at", received)
+        .put("last_status_code", null)
+        .put("last_failure_reason", null)
+        .put("created_at", received)
+        .put("updated_at", received)
+        .put("completed_at", null)));
+    }
+    listed.sort(Comparator.comparing(Listed::createdAt).thenComparing(Listed::id));
+    JsonArray list = new JsonArray();
+    listed.forEach(l -> list.add(l.json()));
+    return list;
   }
 }

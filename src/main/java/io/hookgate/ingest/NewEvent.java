@@ -1,7 +1,7 @@
 package io.hookgate.ingest;
 
+import io.hookgate.engine.Envelope;
 import io.hookgate.http.ApiError;
-import io.hookgate.http.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -68,13 +68,7 @@ public record NewEvent(String id, String type, String merchantId, String invento
     }
     Set<UUID> applications = applications(json.getValue("application_ids"), prefix);
 
-    String body = Json.encode(new JsonObject()
-      .put("id", id)
-      .put("type", t)
-      .put("created_at", Json.timestamp(occurredAt))
-      .put("merchant_id", merchantId)
-      .put("livemode", live == null || (Boolean) live)
-      .put("data", data));
+    String body = Envelope.of(id, t, occurredAt, merchantId, live == null || (Boolean) live, data);
     if (body.length() > maxBytes / 3 && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
       throw tooLarge(field.isEmpty() ? "body" : field, maxBytes);
     }

@@ -11,8 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +21,7 @@ import java.util.function.Supplier;
 
 /**
  * One vertx-circuit-breaker per endpoint URL. A breaker opens after consecutive endpoint failures;
- * while open, deliveries to that endpoint wait, parked ({@link ParkedDeliveries}), without spending attempts;
+ * while open, deliveries to that endpoint wait, parked, without spending attempts;
  * after the reset timeout one probe goes through (half-open) and its outcome closes or re-opens it.
  *
  * <p>Transitions are published on {@value #ADDRESS} so every node stops sending to an endpoint one of
@@ -33,7 +31,10 @@ import java.util.function.Supplier;
 public final class EndpointBreakers {
   public static final String ADDRESS = "hookgate.breakers";
   private static final Logger LOG = LoggerFactory.getLogger(EndpointBreakers.class);
-  private static final String PERSIST = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
+  /** Where a breaker's state is kept for the subscriptions' health (the subscriptions' owner). */
+  public interface StateLog {
+    Future<Void> record(String url, String state);
+  }
 
   private final class Endpoint {
     final String url;
@@ -59,19 +60,18 @@ public final class EndpointBreakers {
   }
 
   private final Vertx vertx;
-  private final Pool pool;
+  private final StateLog log;
   private final MeterRegistry registry;
   private final String nodeId;
   private final CircuitBreakerOptions options;
   private final long resetMs;
   private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
-  private MessageConsumer<JsonObject> consumer;
   private volatile Consumer<String> onClosed = url -> {
   };
 
-  public EndpointBreakers(Vertx vertx, Pool pool, MeterRegistry registry, String nodeId, HookgateConfig.Breaker config) {
+  public EndpointBreakers(Vertx vertx, StateLog log, MeterRegistry registry, String nodeId, HookgateConfig.Breaker config) {
     this.vertx = vertx;
-    this.pool = pool;
+    this.log = log;
     this.registry = registry;
     this.nodeId = nodeId;
     this.resetMs = config.resetTimeout().toMillis();
@@ -84,17 +84,13 @@ public final class EndpointBreakers {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(ADDRESS, message -> {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(ADDRESS, message -> {
       JsonObject change = message.body();
       if (!nodeId.equals(change.getString("node"))) {
         applyRemote(change.getString("url"), change.getString("state"));
       }
     });
     return consumer.completion();
-  }
-
-  public Future<Void> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   /**
@@ -129,7 +125,7 @@ public final class EndpointBreakers {
     }
     LOG.info("Circuit breaker of {} is now {}", Endpoints.label(endpoint.url), state);
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("url", endpoint.url).put("state", state).put("node", nodeId));
-    pool.preparedQuery(PERSIST).execute(Tuple.of(endpoint.url, state))
+    log.record(endpoint.url, state)
       .onFailure(e -> LOG.warn("Recording breaker state of {} failed: {}", Endpoints.label(endpoint.url), e.getMessage()));
   }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class EndpointRateLimits {
   private final int clusterRate;
   private volatile double nodeRate;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public EndpointRateLimits(int clusterRatePerSecond) {
     this.clusterRate = clusterRatePerSecond;
@@ -31,25 +31,7 @@ public final class EndpointRateLimits {
     if (clusterRate == 0) {
       return 0;
     }
-    return buckets.computeIfAbsent(endpoint, k -> new Bucket(rate)).take(rate, System.nanoTime());
+    return buckets.computeIfAbsent(endpoint, k -> new TokenBucket(rate)).take(rate, Math.max(1, rate), System.nanoTime());
   }
 
-  private static final class Bucket {
-    private double tokens;
-    private long updatedAt = System.nanoTime();
-
-    Bucket(double tokens) {
-      this.tokens = tokens;
-    }
-
-    synchronized long take(double ratePerSecond, long now) {
-      tokens = Math.min(Math.max(1, ratePerSecond), tokens + (now - updatedAt) / 1e9 * ratePerSecond);
-      updatedAt = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return 0;
-      }
-      return (long) Math.ceil((1 - tokens) / ratePerSecond * 1000);
-    }
-  }
 }

@@ -1,8 +1,5 @@
 package io.hookgate.outbound;
 
-import io.hookgate.engine.DeliveryJob;
-import io.hookgate.engine.Attempt;
-import io.hookgate.Hookgate;
 import io.hookgate.config.HookgateConfig;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -28,11 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,8 +1,13 @@
 package io.hookgate.partner;
 
-import io.hookgate.engine.DeliveryJob;
 import io.hookgate.auth.Partner;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.db.Paged;
+import io.hookgate.engine.AttemptStore;
+import io.hookgate.engine.DeliveryJob;
+import io.hookgate.engine.DeliveryStatus;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.DateParams;
 import io.hookgate.http.Json;
@@ -14,20 +19,28 @@ import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * Delivery history: list (filters of seed 002, offset pages or a cursor), one delivery with its
- * attempts, retry now, clear a subscription's history, recover what failed in a window. Partners see
- * their application's deliveries; the Platform API sees all of them (support).
+ * Delivery history: list (the filters partners know: webhook, status, event, dates; offset pages or a
+ * cursor), one delivery with its attempts, retry now, clear a subscription's history, recover what failed
+ * in a window. Partners see their application's deliveries; the Platform API sees all of them (support).
+ * A delivery's row, its event's payload and its attempts come from their owners and are put together here.
  */
 public final class DeliveryRoutes {
   private static final String NOT_FOUND = "Delivery not found";
@@ -35,17 +48,23 @@ public final class DeliveryRoutes {
   private static final String NOT_ACTIVE = "Webhook subscription is not active";
   private static final int MAX_RECOVER = 10_000;
 
-  private final DeliveryHistory history;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final DeliveryStore deliveries;
+  private final EventStore events;
+  private final AttemptStore attempts;
   private final SubscriptionStore subscriptions;
   private final SubscriptionIndex index;
   private final HookgateConfig config;
   private final String nodeId;
-  private final io.vertx.core.Vertx vertx;
 
-  public DeliveryRoutes(io.vertx.core.Vertx vertx, DeliveryHistory history, SubscriptionStore subscriptions,
-                        SubscriptionIndex index, HookgateConfig config, String nodeId) {
+  public DeliveryRoutes(Vertx vertx, Pool pool, DeliveryStore deliveries, EventStore events, AttemptStore attempts,
+                        SubscriptionStore subscriptions, SubscriptionIndex index, HookgateConfig config, String nodeId) {
     this.vertx = vertx;
-    this.history = history;
+    this.pool = pool;
+    this.deliveries = deliveries;
+    this.events = events;
+    this.attempts = attempts;
     this.subscriptions = subscriptions;
     this.index = index;
     this.config = config;
@@ -66,47 +85,81 @@ public final class DeliveryRoutes {
   }
 
   private void list(RoutingContext ctx, UUID applicationId) {
-    DeliveryHistory.Filter filter = new DeliveryHistory.Filter(applicationId, queryUuid(ctx, "webhook_id"),
+    DeliveryStore.Filter filter = new DeliveryStore.Filter(applicationId, queryUuid(ctx, "webhook_id"),
       statuses(ctx.request().getParam("status"), false), eventType(ctx.request().getParam("event")),
       DateParams.from("from_date", ctx.request().getParam("from_date")),
       DateParams.until("to_date", ctx.request().getParam("to_date")));
     Pagination page = Pagination.from(ctx, config.api());
     String cursorText = ctx.request().getParam("cursor");
     if (cursorText != null) {
-      DeliveryHistory.Cursor cursor = cursorText.isEmpty() ? null : DeliveryHistory.parseCursor(cursorText);
+      DeliveryStore.Cursor cursor = cursorText.isEmpty() ? null : parseCursor(cursorText);
       if (!cursorText.isEmpty() && cursor == null) {
         throw ApiError.invalidField("cursor", "is not a cursor this API returned");
       }
-      history.after(filter, cursor, page.pageSize()).onSuccess(items -> {
+      deliveries.after(pool, filter, cursor, page.pageSize()).compose(this::views).onSuccess(items -> {
         JsonObject pagination = new JsonObject().put("page_size", page.pageSize())
-          .put("next_cursor", items.size() == page.pageSize() ? DeliveryHistory.cursorOf(items.get(items.size() - 1)) : null);
-        Responses.send(ctx, 200, new JsonObject().put("data", new JsonArray(List.copyOf(items))).put("pagination", pagination));
+          .put("next_cursor", items.size() == page.pageSize() ? cursorOf(items.getJsonObject(items.size() - 1)) : null);
+        Responses.send(ctx, 200, new JsonObject().put("data", items).put("pagination", pagination));
       }).onFailure(ctx::fail);
       return;
     }
-    history.page(filter, page.pageSize(), page.offset()).onSuccess(result -> {
-      JsonObject pagination = page.describe(result.total());
-      if (result.items().size() == page.pageSize()) {
-        pagination.put("next_cursor", DeliveryHistory.cursorOf(result.items().get(result.items().size() - 1)));
-      }
-      Responses.send(ctx, 200, new JsonObject().put("data", new JsonArray(List.copyOf(result.items()))).put("pagination", pagination));
-    }).onFailure(ctx::fail);
+    deliveries.page(pool, filter, page.pageSize(), page.offset())
+      .compose(result -> views(result.items()).map(items -> new Paged<>(items.getList(), result.total())))
+      .onSuccess(result -> {
+        JsonObject pagination = page.describe(result.total());
+        JsonArray items = new JsonArray(result.items());
+        if (items.size() == page.pageSize()) {
+          pagination.put("next_cursor", cursorOf(items.getJsonObject(items.size() - 1)));
+        }
+        Responses.send(ctx, 200, new JsonObject().put("data", items).put("pagination", pagination));
+      }).onFailure(ctx::fail);
+  }
+
+  /** The deliveries as partners see them: each with its event's payload and its latest attempt's answer. */
+  private Future<JsonArray> views(List<DeliveryStore.Delivery> rows) {
+    Set<String> eventIds = new HashSet<>();
+    rows.forEach(d -> eventIds.add(d.eventId()));
+    Future<Map<String, String>> bodies = events.bodies(pool, eventIds);
+    Future<Map<UUID, AttemptStore.Logged>> latest = attempts.latest(pool, rows.stream()
+      .map(DeliveryStore.Delivery::id).toList());
+    return Future.all(bodies, latest).map(done -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(d -> items.add(view(d, bodies.result().get(d.eventId()), latest.result().get(d.id()))));
+      return items;
+    });
   }
 
   private void get(RoutingContext ctx, UUID applicationId) {
     UUID id = PathIds.uuid(ctx, "id", NOT_FOUND);
-    Responses.reply(ctx, 200, history.get(id, applicationId).map(found -> {
-      if (found == null) {
+    Responses.reply(ctx, 200, deliveries.get(pool, id, applicationId).compose(delivery -> {
+      if (delivery == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
-      return found;
+      Future<Map<String, String>> body = events.bodies(pool, Set.of(delivery.eventId()));
+      Future<List<AttemptStore.Logged>> all = attempts.ofDelivery(pool, id);
+      return Future.all(body, all).map(done -> {
+        List<AttemptStore.Logged> logged = all.result();
+        JsonObject view = view(delivery, body.result().get(delivery.eventId()),
+          logged.isEmpty() ? null : logged.get(logged.size() - 1));
+        JsonArray history = new JsonArray();
+        for (AttemptStore.Logged a : logged) {
+          history.add(new JsonObject()
+            .put("attempt", a.attempt())
+            .put("created_at", Json.timestamp(a.createdAt()))
+            .put("request_headers", a.requestHeaders())
+            .put("response", response(a))
+            .put("failure_reason", a.failureReason())
+            .put("duration_ms", a.durationMs()));
+        }
+        return view.put("attempt_history", history);
+      });
     }));
   }
 
   /** A new attempt now, for a final delivery or one waiting for its next retry. */
   private void retry(RoutingContext ctx, UUID applicationId) {
     UUID id = PathIds.uuid(ctx, "id", NOT_FOUND);
-    Future<JsonObject> retried = history.statusOf(id, applicationId).compose(row -> {
+    Future<JsonObject> retried = deliveries.statusOf(pool, id, applicationId).compose(row -> {
       if (row == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
@@ -114,24 +167,30 @@ public final class DeliveryRoutes {
       if (target == null || target.status() != Subscription.Status.ACTIVE) {
         throw ApiError.invalid(NOT_ACTIVE);
       }
-      return history.retry(id, applicationId, config.delivery().lease().toMillis(), nodeId);
-    }).map(job -> {
-      if (job == null) {
+      return deliveries.retry(pool, id, applicationId, config.delivery().lease().toMillis(), nodeId);
+    }).compose(claimed -> {
+      if (claimed == null) {
         throw ApiError.conflict("The delivery is already being attempted");
       }
-      vertx.eventBus().send(DeliveryJob.ADDRESS, job);
-      return new JsonObject().put("id", id.toString()).put("status", "retrying").put("attempts", job.attempts());
+      return events.bodies(pool, Set.of(claimed.eventId())).map(bodies -> {
+        DeliveryJob job = claimed.job(bodies.get(claimed.eventId()));
+        vertx.eventBus().send(DeliveryJob.ADDRESS, job);
+        return new JsonObject().put("id", id.toString()).put("status", DeliveryStatus.RETRYING.sql())
+          .put("attempts", job.attempts());
+      });
     });
     Responses.reply(ctx, 202, retried);
   }
 
-  /** {@code DELETE /webhooks/{id}/deliveries?before_date=&status=}: final deliveries only. */
+  /** {@code DELETE /webhooks/{id}/deliveries?before_date=&status=}: final deliveries only, with their attempts. */
   private void clear(RoutingContext ctx) {
     UUID webhook = PathIds.uuid(ctx, "id", WEBHOOK_NOT_FOUND);
-    List<String> statuses = statuses(ctx.request().getParam("status"), true);
+    List<DeliveryStatus> statuses = statuses(ctx.request().getParam("status"), true);
     OffsetDateTime before = DateParams.from("before_date", ctx.request().getParam("before_date"));
+    OffsetDateTime until = before == null ? OffsetDateTime.now(ZoneOffset.UTC) : before;
     Future<JsonObject> cleared = owned(ctx, webhook)
-      .compose(s -> history.clear(webhook, statuses, before == null ? OffsetDateTime.now(ZoneOffset.UTC) : before))
+      .compose(s -> pool.withTransaction(conn -> deliveries.clear(conn, webhook, statuses, until)
+        .compose(ids -> attempts.deleteOfDeliveries(conn, ids).map(ids.size()))))
       .map(n -> new JsonObject().put("deleted_count", n));
     Responses.reply(ctx, 200, cleared);
   }
@@ -153,14 +212,14 @@ public final class DeliveryRoutes {
       if (!subscription.active()) {
         throw ApiError.invalid(NOT_ACTIVE);
       }
-      return history.recover(webhook, since, until, MAX_RECOVER);
+      return deliveries.recover(pool, webhook, since, until, MAX_RECOVER);
     }).map(n -> new JsonObject().put("webhook_id", webhook.toString()).put("recovered_count", n)
       .put("has_more", n == MAX_RECOVER));
     Responses.reply(ctx, 202, recovered);
   }
 
   private Future<Subscription> owned(RoutingContext ctx, UUID webhook) {
-    return subscriptions.get(webhook, Partner.of(ctx).applicationId()).map(s -> {
+    return subscriptions.get(pool, webhook, Partner.of(ctx).applicationId()).map(s -> {
       if (s == null) {
         throw ApiError.notFound(WEBHOOK_NOT_FOUND);
       }
@@ -168,18 +227,65 @@ public final class DeliveryRoutes {
     });
   }
 
+  /** A delivery as partners see it (the WebhookDelivery they know), with its event id and attempt timing. */
+  static JsonObject view(DeliveryStore.Delivery d, String body, AttemptStore.Logged latest) {
+    boolean waiting = d.status() == DeliveryStatus.RETRYING || d.status() == DeliveryStatus.PENDING;
+    return new JsonObject()
+      .put("id", d.id().toString())
+      .put("webhook_id", d.subscriptionId().toString())
+      .put("application_id", d.applicationId().toString())
+      .put("event", d.eventType())
+      .put("event_id", d.eventId())
+      .put("payload", body == null ? null : new JsonObject(body))
+      .put("status", d.status().sql())
+      .put("is_test", d.test())
+      .put("attempts", d.attempts())
+      .put("response", latest == null ? null : response(latest))
+      .put("failure_reason", d.lastFailureReason())
+      .put("duration_ms", latest == null ? null : latest.durationMs())
+      .put("next_attempt_at", waiting ? Json.timestamp(d.nextAttemptAt()) : null)
+      .put("created_at", Json.timestamp(d.createdAt()))
+      .put("updated_at", Json.timestamp(d.updatedAt()))
+      .put("completed_at", Json.timestamp(d.completedAt()));
+  }
+
+  private static JsonObject response(AttemptStore.Logged a) {
+    if (a.responseStatus() == null) {
+      return null;
+    }
+    return new JsonObject().put("status_code", a.responseStatus()).put("headers", a.responseHeaders())
+      .put("body", a.responseBody());
+  }
+
+  /** The cursor of the last row of a page. */
+  private static String cursorOf(JsonObject last) {
+    String raw = last.getString("created_at") + "|" + last.getString("id");
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Null when the text is not a cursor this API issued. */
+  private static DeliveryStore.Cursor parseCursor(String text) {
+    try {
+      String raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+      int bar = raw.indexOf('|');
+      return new DeliveryStore.Cursor(OffsetDateTime.parse(raw.substring(0, bar)), UUID.fromString(raw.substring(bar + 1)));
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   /**
    * {@code status} filter: success, failed, or pending (not final yet: pending, retrying, held), or
    * exactly retrying / held. For clearing, only final statuses may be named.
    */
-  private static List<String> statuses(String text, boolean finalOnly) {
+  private static List<DeliveryStatus> statuses(String text, boolean finalOnly) {
     if (text == null) {
-      return finalOnly ? List.of("success", "failed") : null;
+      return finalOnly ? List.of(DeliveryStatus.SUCCESS, DeliveryStatus.FAILED) : null;
     }
-    List<String> statuses = switch (text) {
-      case "success", "failed" -> List.of(text);
-      case "pending" -> finalOnly ? null : List.of("pending", "retrying", "held");
-      case "retrying", "held" -> finalOnly ? null : List.of(text);
+    List<DeliveryStatus> statuses = switch (text) {
+      case "success", "failed" -> List.of(DeliveryStatus.of(text));
+      case "pending" -> finalOnly ? null : List.of(DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.HELD);
+      case "retrying", "held" -> finalOnly ? null : List.of(DeliveryStatus.of(text));
       default -> null;
     };
     if (statuses == null) {

@@ -1,6 +1,7 @@
 package io.hookgate.partner;
 
 import io.hookgate.engine.DurationBuckets;
+import io.hookgate.engine.StatsStore;
 import io.hookgate.auth.Partner;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.DateParams;
@@ -14,14 +15,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -34,24 +34,14 @@ import java.util.UUID;
 public final class StatsRoutes {
   private static final String NOT_FOUND = "Webhook subscription not found";
   private static final Duration MAX_RANGE = Duration.ofDays(366);
-  static final String SERIES = """
-    SELECT date_trunc($4, hour) AS period, sum(success_count)::bigint AS ok, sum(failure_count)::bigint AS failed,
-           sum(duration_ms_sum)::bigint AS duration
-      FROM delivery_stats_hourly
-     WHERE subscription_id = $1 AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3
-     GROUP BY 1 ORDER BY 1""";
-  static final String HISTOGRAM = """
-    SELECT t.i, sum(t.c)::bigint AS n
-      FROM delivery_stats_hourly h, unnest(h.duration_buckets) WITH ORDINALITY AS t(c, i)
-     WHERE h.subscription_id = $1 AND h.hour >= date_trunc('hour', $2::timestamptz) AND h.hour < $3
-     GROUP BY t.i""";
-
   private final Pool pool;
   private final SubscriptionStore subscriptions;
+  private final StatsStore stats;
 
-  public StatsRoutes(Pool pool, SubscriptionStore subscriptions) {
+  public StatsRoutes(Pool pool, SubscriptionStore subscriptions, StatsStore stats) {
     this.pool = pool;
     this.subscriptions = subscriptions;
+    this.stats = stats;
   }
 
   public void mount(Operations ops) {
@@ -74,37 +64,29 @@ public final class StatsRoutes {
     boolean hourly = Duration.between(from, until).compareTo(Duration.ofHours(48)) <= 0;
     OffsetDateTime start = from;
     OffsetDateTime end = until;
-    Future<JsonObject> stats = subscriptions.get(id, Partner.of(ctx).applicationId()).compose(s -> {
+    Future<JsonObject> result = subscriptions.get(pool, id, Partner.of(ctx).applicationId()).compose(s -> {
       if (s == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
-      Tuple args = Tuple.of(id, start, end, hourly ? "hour" : "day");
-      Future<io.vertx.sqlclient.RowSet<Row>> series = pool.preparedQuery(SERIES).execute(args);
-      Future<io.vertx.sqlclient.RowSet<Row>> histogram = pool.preparedQuery(HISTOGRAM).execute(Tuple.of(id, start, end));
+      Future<List<StatsStore.Period>> series = stats.series(pool, id, start, end, hourly ? "hour" : "day");
+      Future<long[]> histogram = stats.histogram(pool, id, start, end);
       return Future.all(series, histogram).map(done -> build(id, start, end, hourly, series.result(), histogram.result()));
     });
-    Responses.reply(ctx, 200, stats);
+    Responses.reply(ctx, 200, result);
   }
 
   private static JsonObject build(UUID id, OffsetDateTime from, OffsetDateTime until, boolean hourly,
-                                  Iterable<Row> seriesRows, Iterable<Row> histogramRows) {
+                                  List<StatsStore.Period> periods, long[] buckets) {
     Map<OffsetDateTime, long[]> byPeriod = new HashMap<>();
     long ok = 0;
     long failed = 0;
     long duration = 0;
-    for (Row row : seriesRows) {
-      long[] v = {row.getLong("ok"), row.getLong("failed"), row.getLong("duration")};
-      byPeriod.put(row.getOffsetDateTime("period").withOffsetSameInstant(ZoneOffset.UTC), v);
+    for (StatsStore.Period p : periods) {
+      long[] v = {p.ok(), p.failed(), p.durationMsSum()};
+      byPeriod.put(p.start().withOffsetSameInstant(ZoneOffset.UTC), v);
       ok += v[0];
       failed += v[1];
       duration += v[2];
-    }
-    long[] buckets = new long[DurationBuckets.size()];
-    for (Row row : histogramRows) {
-      int i = row.getLong("i").intValue() - 1;
-      if (i >= 0 && i < buckets.length) {
-        buckets[i] += row.getLong("n");
-      }
     }
     ChronoUnit unit = hourly ? ChronoUnit.HOURS : ChronoUnit.DAYS;
     JsonArray series = new JsonArray();

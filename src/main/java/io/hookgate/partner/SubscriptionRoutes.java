@@ -10,7 +10,10 @@ import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.auth.Partner;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.SubscriptionHistory;
 import io.hookgate.http.ApiError;
+import io.vertx.sqlclient.Pool;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Pagination;
@@ -33,15 +36,21 @@ public final class SubscriptionRoutes {
   private static final long DEFAULT_GRACE_SECONDS = 86_400;
   private static final long MAX_GRACE_SECONDS = 7 * 86_400;
 
+  private final Pool pool;
   private final SubscriptionStore store;
+  private final DeliveryStore deliveries;
+  private final SubscriptionHistory history;
   private final EventCatalog catalog;
   private final SubscriptionIndex index;
   private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
 
-  public SubscriptionRoutes(SubscriptionStore store, EventCatalog catalog, SubscriptionIndex index,
-                            EndpointPolicy endpoints, HookgateConfig.Api api) {
+  public SubscriptionRoutes(Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
+                            EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api) {
+    this.pool = pool;
     this.store = store;
+    this.deliveries = deliveries;
+    this.history = history;
     this.catalog = catalog;
     this.index = index;
     this.endpoints = endpoints;
@@ -73,7 +82,7 @@ public final class SubscriptionRoutes {
     Future<JsonObject> created = endpoints.check(body.getValue("url"))
       .compose(url -> catalog.names()
         .map(names -> EventSelection.parse(body.getValue("events"), names))
-        .compose(events -> store.create(app, url, events, description,
+        .compose(events -> store.create(pool, app, url, events, description,
           status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
       .compose(subscription -> index.refresh(subscription.id()).map(subscription))
       .map(subscription -> subscription.toJson().put("secret_key", secret));
@@ -82,7 +91,7 @@ public final class SubscriptionRoutes {
 
   private void list(RoutingContext ctx) {
     Pagination page = Pagination.from(ctx, api);
-    store.list(Partner.of(ctx).applicationId(), page.pageSize(), page.offset()).onSuccess(result -> {
+    store.list(pool, Partner.of(ctx).applicationId(), page.pageSize(), page.offset()).onSuccess(result -> {
       JsonArray items = new JsonArray();
       result.items().forEach(s -> items.add(s.toJson()));
       Responses.page(ctx, items, page, result.total());
@@ -90,7 +99,7 @@ public final class SubscriptionRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.get(id(ctx), Partner.of(ctx).applicationId()).map(SubscriptionRoutes::found));
+    Responses.reply(ctx, 200, store.get(pool, id(ctx), Partner.of(ctx).applicationId()).map(SubscriptionRoutes::found));
   }
 
   private void update(RoutingContext ctx) {
@@ -126,10 +135,10 @@ public final class SubscriptionRoutes {
    * what was held while it was paused: in that order, so no released delivery is held again.
    */
   private Future<JsonObject> apply(UUID id, UUID app, SubscriptionStore.Changes changes) {
-    return store.update(id, app, changes)
+    return store.update(pool, id, app, changes)
       .compose(subscription -> subscription == null ? Future.succeededFuture(null)
         : index.refresh(id)
-          .compose(v -> subscription.active() ? store.releaseHeld(id) : Future.succeededFuture(0))
+          .compose(v -> subscription.active() ? deliveries.releaseHeld(pool, id) : Future.succeededFuture(0))
           .map(subscription))
       .map(SubscriptionRoutes::found);
   }
@@ -149,7 +158,7 @@ public final class SubscriptionRoutes {
     }
     String secret = ownSecret(body);
     long expiresIn = graceSeconds;
-    Future<JsonObject> rotated = store.rotate(id, Partner.of(ctx).applicationId(), secret, graceSeconds)
+    Future<JsonObject> rotated = store.rotate(pool, id, Partner.of(ctx).applicationId(), secret, graceSeconds)
       .compose(done -> {
         if (!done) {
           throw ApiError.notFound(NOT_FOUND);
@@ -173,7 +182,7 @@ public final class SubscriptionRoutes {
     } catch (IllegalArgumentException e) {
       throw ApiError.invalidField("application_id", "must be a UUID");
     }
-    store.listAll(applicationId, page.pageSize(), page.offset()).onSuccess(result -> {
+    store.list(pool, applicationId, page.pageSize(), page.offset()).onSuccess(result -> {
       JsonArray items = new JsonArray();
       result.items().forEach(s -> items.add(s.toJson().put("application_id", s.applicationId().toString())));
       Responses.page(ctx, items, page, result.total());
@@ -181,12 +190,14 @@ public final class SubscriptionRoutes {
   }
 
   private void getAny(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.getAny(id(ctx)).map(s -> found(s).put("application_id", s.applicationId().toString())));
+    Responses.reply(ctx, 200, store.get(pool, id(ctx), null).map(s -> found(s).put("application_id", s.applicationId().toString())));
   }
 
   private void delete(RoutingContext ctx) {
     UUID id = id(ctx);
-    store.delete(id, Partner.of(ctx).applicationId())
+    UUID app = Partner.of(ctx).applicationId();
+    pool.withTransaction(conn -> store.delete(conn, id, app)
+        .compose(deleted -> deleted ? history.delete(conn, List.of(id)).map(true) : Future.succeededFuture(false)))
       .compose(deleted -> deleted ? index.refresh(id).map(true) : Future.succeededFuture(false))
       .onSuccess(deleted -> {
       if (deleted) {
@@ -211,7 +222,6 @@ public final class SubscriptionRoutes {
   private static String description(JsonObject body) {
     return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
-
 
   /** {@code status} and seed 002's {@code is_active} both set the status; they must agree when both are sent. */
   private static Subscription.Status status(JsonObject body) {

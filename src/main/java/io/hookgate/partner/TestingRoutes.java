@@ -17,7 +17,12 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
+import io.hookgate.engine.AttemptStore;
+import io.hookgate.engine.DeliveryStatus;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.Envelope;
+import io.hookgate.engine.EventStore;
+import java.util.List;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,7 +33,7 @@ import java.util.UUID;
  * deliveries (receivers must verify them like any other):
  * <ul>
  *   <li>{@code POST /webhooks/{id}/ping}: a {@code ping} event; answers what the endpoint answered
- *       (seed 000). Not recorded.</li>
+ *       Not recorded.</li>
  *   <li>{@code POST /webhooks/{id}/test}: an event of a catalog type with the partner's payload; kept
  *       in the delivery history as a test, one attempt, no retries, not counted in health or stats.</li>
  * </ul>
@@ -39,30 +44,22 @@ public final class TestingRoutes {
   private static final String NOT_ACTIVE = "Webhook subscription is not active";
   private static final int PREVIEW_CHARS = 1024;
 
-  private static final String INSERT_TEST = """
-    WITH ev AS (INSERT INTO events (id, type, occurred_at, livemode, body, deliveries_count)
-                VALUES ($1, $2, $3, false, $4, 1))
-    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
-                            lease_owner, is_test)
-    VALUES ($5, $1, $6, $7, $2, 'pending', now() + interval '1 hour', $8, true)""";
-  private static final String RECORD_TEST = """
-    WITH a AS (INSERT INTO attempts (delivery_id, subscription_id, attempt, created_at, request_headers, response_status,
-                                     response_headers, response_body, duration_ms, failure_reason)
-               VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9))
-    UPDATE deliveries SET status = $10, attempts = 1, last_status_code = $5, last_failure_reason = $9,
-                          completed_at = now(), updated_at = now(), lease_owner = NULL
-     WHERE id = $1""";
-
   private final Pool pool;
+  private final Stores stores;
   private final SubscriptionStore subscriptions;
   private final SubscriptionIndex index;
   private final EventCatalog catalog;
   private final Sender sender;
   private final String nodeId;
 
-  public TestingRoutes(Pool pool, SubscriptionStore subscriptions, SubscriptionIndex index, EventCatalog catalog,
-                       Sender sender, String nodeId) {
+  /** The tables a test delivery is written to, each by its owner. */
+  public record Stores(EventStore events, DeliveryStore deliveries, AttemptStore attempts) {
+  }
+
+  public TestingRoutes(Pool pool, Stores stores, SubscriptionStore subscriptions, SubscriptionIndex index,
+                       EventCatalog catalog, Sender sender, String nodeId) {
     this.pool = pool;
+    this.stores = stores;
     this.subscriptions = subscriptions;
     this.index = index;
     this.catalog = catalog;
@@ -110,9 +107,8 @@ public final class TestingRoutes {
     }).compose(target -> {
       String eventId = "test_" + UUID.randomUUID().toString().replace("-", "");
       DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, type, 0, envelope(eventId, type, data));
-      return pool.preparedQuery(INSERT_TEST)
-        .execute(Tuple.of(eventId, type, OffsetDateTime.now(ZoneOffset.UTC), job.body(), job.deliveryId(), id)
-          .addUUID(app).addString(nodeId))
+      return pool.withTransaction(conn -> stores.events().insertTest(conn, eventId, type, job.body())
+          .compose(v -> stores.deliveries().insertTest(conn, job, app, nodeId)))
         .compose(v -> Attempt.send(sender, job, target.url(), target.signingKeys()))
         .compose(attempt -> record(attempt).map(attempt));
     }).map(attempt -> new JsonObject()
@@ -120,7 +116,7 @@ public final class TestingRoutes {
       .put("webhook_id", id.toString())
       .put("event", type)
       .put("event_id", attempt.job().eventId())
-      .put("status", attempt.succeeded() ? "success" : "failed")
+      .put("status", (attempt.succeeded() ? DeliveryStatus.SUCCESS : DeliveryStatus.FAILED).sql())
       .put("failure_reason", attempt.failureReason())
       .put("response_status", attempt.status())
       .put("response_body", preview(attempt.responseBody()))
@@ -128,15 +124,16 @@ public final class TestingRoutes {
     Responses.reply(ctx, 200, result);
   }
 
+  /** The test's one attempt and its outcome; a test counts in neither health nor stats. */
   private Future<Void> record(Attempt a) {
-    return pool.preparedQuery(RECORD_TEST).execute(Tuple.of(a.job().deliveryId(), a.job().subscriptionId(), a.startedAt(),
-        a.requestHeaders(), a.status(), a.responseHeaders(), a.responseBody(), a.durationMs())
-      .addString(a.failureReason()).addString(a.succeeded() ? "success" : "failed")).mapEmpty();
+    return pool.withTransaction(conn -> stores.attempts().insert(conn, List.of(a))
+      .compose(v -> stores.deliveries().finishTest(conn, a.job().deliveryId(),
+        a.succeeded() ? DeliveryStatus.SUCCESS : DeliveryStatus.FAILED, a.status(), a.failureReason())));
   }
 
   /** The caller's subscription, active, as this node's index knows it. */
   private Future<SubscriptionIndex.Target> activeTarget(RoutingContext ctx, UUID id) {
-    return subscriptions.get(id, Partner.of(ctx).applicationId()).compose(s -> {
+    return subscriptions.get(pool, id, Partner.of(ctx).applicationId()).compose(s -> {
       if (s == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
@@ -149,14 +146,7 @@ public final class TestingRoutes {
   }
 
   private static String envelope(String eventId, String type, JsonObject data) {
-    return new JsonObject()
-      .put("id", eventId)
-      .put("type", type)
-      .put("created_at", Json.timestamp(OffsetDateTime.now(ZoneOffset.UTC)))
-      .put("merchant_id", null)
-      .put("livemode", false)
-      .put("data", data)
-      .encode();
+    return Envelope.of(eventId, type, OffsetDateTime.now(ZoneOffset.UTC), null, false, data);
   }
 
   private static String preview(String body) {

@@ -3,17 +3,13 @@ package io.hookgate.subscription;
 import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,15 +31,6 @@ public final class SubscriptionIndex {
   public static final String CHANGED = "hookgate.subscriptions.changed";
   private static final Logger LOG = LoggerFactory.getLogger(SubscriptionIndex.class);
   private static final long FULL_RELOAD_MS = 60_000;
-
-  private static final String SELECT = """
-    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret,
-           ARRAY(SELECT o.secret FROM subscription_old_secrets o
-                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
-           ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
-                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_expiries
-      FROM subscriptions s""";
-  private static final String SELECT_ONE = SELECT + " WHERE s.id = $1";
 
   /** A key a delivery is signed with; a rotated-out key has an expiry, the current one none. */
   public record SigningKey(byte[] key, Instant expiresAt) {
@@ -88,37 +75,30 @@ public final class SubscriptionIndex {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final SecretBox secrets;
+  private final SubscriptionStore store;
   private volatile Snapshot snapshot = Snapshot.of(Map.of());
   private volatile long changes;
   /** Marks this index's own change messages, which it has already applied. */
   private final String origin = UUID.randomUUID().toString();
-  private MessageConsumer<JsonObject> consumer;
-  private long reloadTimer;
 
-  public SubscriptionIndex(Vertx vertx, Pool pool, SecretBox secrets) {
+  public SubscriptionIndex(Vertx vertx, Pool pool, SubscriptionStore store) {
     this.vertx = vertx;
     this.pool = pool;
-    this.secrets = secrets;
+    this.store = store;
   }
 
   /** Loads every subscription and starts listening for changes. */
   public Future<Void> start() {
-    consumer = vertx.eventBus().<JsonObject>consumer(CHANGED, message -> {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(CHANGED, message -> {
       if (origin.equals(message.body().getString("origin"))) {
         return; // this index applied the change before publishing it
       }
       apply(UUID.fromString(message.body().getString("id")))
         .onFailure(e -> LOG.warn("Refreshing subscription {} failed: {}", message.body().getString("id"), e.getMessage()));
     });
-    reloadTimer = vertx.setPeriodic(FULL_RELOAD_MS, id -> reloadAll()
+    vertx.setPeriodic(FULL_RELOAD_MS, id -> reloadAll()
       .onFailure(e -> LOG.warn("Reloading subscriptions failed: {}", e.getMessage())));
     return consumer.completion().compose(v -> reloadAll());
-  }
-
-  public Future<Void> stop() {
-    vertx.cancelTimer(reloadTimer);
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   /** Applies a change to this node before returning, then tells every node (this one included). */
@@ -192,9 +172,9 @@ public final class SubscriptionIndex {
   /** A full reload that raced with a single change is done again, so it never undoes that change. */
   private Future<Void> reloadAll() {
     long before = changes;
-    return pool.query(SELECT).execute().compose(rows -> {
+    return store.keyedAll(pool).compose(all -> {
       Map<UUID, Target> byId = new HashMap<>();
-      rows.forEach(row -> byId.put(row.getUUID("id"), target(row)));
+      all.forEach(keyed -> byId.put(keyed.id(), target(keyed)));
       synchronized (this) {
         if (changes == before) {
           snapshot = Snapshot.of(byId);
@@ -206,13 +186,13 @@ public final class SubscriptionIndex {
   }
 
   private Future<Void> apply(UUID id) {
-    return pool.preparedQuery(SELECT_ONE).execute(Tuple.of(id)).map(rows -> {
+    return store.keyed(pool, id).map(found -> {
       synchronized (this) {
         Map<UUID, Target> byId = new HashMap<>(snapshot.byId());
-        if (rows.size() == 0) {
+        if (found.isEmpty()) {
           byId.remove(id);
         } else {
-          byId.put(id, target(rows.iterator().next()));
+          byId.put(id, target(found.get(0)));
         }
         snapshot = Snapshot.of(byId);
         changes++;
@@ -221,17 +201,13 @@ public final class SubscriptionIndex {
     });
   }
 
-  private Target target(Row row) {
-    UUID id = row.getUUID("id");
+  private Target target(SubscriptionStore.Keyed keyed) {
     List<SigningKey> keys = new ArrayList<>();
-    keys.add(new SigningKey(Signer.key(secrets.open(id, row.getBuffer("secret").getBytes())), null));
-    Buffer[] old = row.getArrayOfBuffers("old_secrets");
-    OffsetDateTime[] expiries = row.getArrayOfOffsetDateTimes("old_expiries");
-    for (int i = 0; i < old.length; i++) {
-      keys.add(new SigningKey(Signer.key(secrets.open(id, old[i].getBytes())), expiries[i].toInstant()));
+    keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.secret())), null));
+    for (int i = 0; i < keyed.oldSecrets().size(); i++) {
+      keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.oldSecrets().get(i))), keyed.oldExpiries().get(i)));
     }
-    return new Target(id, row.getUUID("application_id"), row.getString("url"), List.of(row.getArrayOfStrings("events")),
-      Subscription.Status.valueOf(row.getString("status")), SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
+    return new Target(keyed.id(), keyed.applicationId(), keyed.url(), keyed.events(), keyed.status(), keyed.filter(),
       List.copyOf(keys));
   }
 }

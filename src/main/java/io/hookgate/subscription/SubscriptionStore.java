@@ -1,29 +1,42 @@
 package io.hookgate.subscription;
 
+import io.hookgate.db.Columns;
 import io.hookgate.db.Paged;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.sqlclient.Pool;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Webhook subscriptions in PostgreSQL. Every partner-facing query is scoped by application: a
- * subscription of another application is indistinguishable from a missing one.
+ * The {@code subscriptions} table with the secrets a rotation replaced ({@code subscription_old_secrets}):
+ * every statement that reads or writes them. Every partner-facing query is scoped by application: a
+ * subscription of another application is indistinguishable from a missing one. Signing secrets are
+ * sealed ({@link SecretBox}) before they are written and never read back but to sign.
+ *
+ * <p>Every method takes the {@link SqlClient} to run on: a pool, or a transaction's connection.
  */
 public final class SubscriptionStore {
   private static final String INSERT = """
     INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
-    + " FROM subscriptions WHERE application_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3";
-  private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE application_id = $1";
+    + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
+  private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
   private static final String GET = "SELECT " + Subscription.COLUMNS
-    + " FROM subscriptions WHERE id = $1 AND application_id = $2";
+    + " FROM subscriptions WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)";
   /** $5 says whether the description is being set (it may be set to null). */
   private static final String UPDATE = """
     UPDATE subscriptions
@@ -39,23 +52,9 @@ public final class SubscriptionStore {
            updated_at = now()
      WHERE id = $1 AND application_id = $2
     RETURNING""" + " " + Subscription.COLUMNS;
-  /** Deliveries, attempts and stats have no foreign keys (see V2 migration): they go explicitly. */
-  private static final String DELETE = """
-    WITH s AS (DELETE FROM subscriptions WHERE id = $1 AND application_id = $2 RETURNING id),
-         d AS (DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM s) RETURNING id),
-         a AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM d)),
-         h AS (DELETE FROM delivery_stats_hourly WHERE subscription_id IN (SELECT id FROM s))
-    SELECT count(*) FROM s""";
-  /** A resumed subscription sends what was held while it was paused. */
-  private static final String RELEASE_HELD = """
-    UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
-     WHERE subscription_id = $1 AND status = 'held'""";
-
-  /** The fields a PATCH may change; null means "leave as it is". */
-  public record Changes(String url, List<String> events, boolean setDescription, String description,
-                        Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
-  }
-
+  /** Its old secrets go with it (foreign key); what the engine keeps of it goes separately, in the same transaction. */
+  private static final String DELETE = "DELETE FROM subscriptions WHERE id = $1 AND application_id = $2 RETURNING id";
+  private static final String IDS_OF_APPLICATION = "SELECT id FROM subscriptions WHERE application_id = $1";
   /**
    * The old secret stays valid for the grace period. A grace of 0 is the urgent rotation after a leak: it
    * ends every older secret at once, including those still in the grace of an earlier rotation.
@@ -67,71 +66,212 @@ public final class SubscriptionStore {
                SELECT id, secret, now() + $4 * interval '1 second' FROM s WHERE $4 > 0),
          u AS (UPDATE subscriptions SET secret = $3, updated_at = now() WHERE id IN (SELECT id FROM s) RETURNING id)
     SELECT count(*) FROM u""";
-  private static final String LIST_ALL = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
-    + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
-  private static final String COUNT_ALL = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
-  private static final String GET_ANY = "SELECT " + Subscription.COLUMNS + " FROM subscriptions WHERE id = $1";
+  private static final String DELETE_ENDED_SECRETS = "DELETE FROM subscription_old_secrets WHERE expires_at < now()";
 
-  private final Pool pool;
+  /** What delivery needs of every subscription, with its current and still valid old secrets (sealed). */
+  private static final String KEYED = """
+    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret,
+           ARRAY(SELECT o.secret FROM subscription_old_secrets o
+                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
+           ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
+                  WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_expiries
+      FROM subscriptions s""";
+  private static final String KEYED_ONE = KEYED + " WHERE s.id = $1";
+
+  /** The applications of the subscriptions that exist, locked against deletion until the transaction ends. */
+  private static final String LOCK_EXISTING = """
+    SELECT id, application_id FROM subscriptions WHERE id = ANY($1) ORDER BY id FOR KEY SHARE""";
+  /** Health after a batch of attempts (the success rate comes from the stats roll-up, over 24 hours). */
+  private static final String HEALTH = """
+    UPDATE subscriptions s
+       SET last_triggered_at = greatest(s.last_triggered_at, u.last_success, u.last_failure),
+           last_success_at = greatest(s.last_success_at, u.last_success),
+           last_failure_at = greatest(s.last_failure_at, u.last_failure),
+           last_failure_reason = coalesce(u.failure_reason, s.last_failure_reason),
+           consecutive_exhausted = CASE WHEN u.succeeded THEN 0 ELSE s.consecutive_exhausted + u.exhausted END,
+           failing_since = CASE WHEN u.last_ok THEN NULL ELSE coalesce(s.failing_since, u.last_failure) END,
+           success_rate = coalesce(u.rate, 100)
+      FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::bool[], $6::bool[], $7::int[],
+                  $8::float8[])
+           AS u(id, last_success, last_failure, failure_reason, succeeded, last_ok, exhausted, rate)
+     WHERE s.id = u.id""";
+  private static final String AUTO_DISABLE = """
+    UPDATE subscriptions
+       SET status = 'DISABLED', updated_at = now(),
+           disabled_reason = CASE
+             WHEN id = ANY($2) THEN 'The endpoint answered 410 Gone'
+             WHEN consecutive_exhausted >= $3 THEN consecutive_exhausted || ' deliveries in a row failed after all retries'
+             ELSE 'Every delivery has failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+           END
+     WHERE id = ANY($1) AND status = 'ACTIVE'
+       AND (id = ANY($2) OR consecutive_exhausted >= $3 OR failing_since < now() - $4 * interval '1 millisecond')
+    RETURNING id""";
+  private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
+
+  /** The fields a PATCH may change; null means "leave as it is". */
+  public record Changes(String url, List<String> events, boolean setDescription, String description,
+                        Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
+  }
+
+  /** A subscription with its sealed signing secrets: the current one, and old ones with their expiries. */
+  record Keyed(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
+               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries) {
+  }
+
+  /** One subscription's health after a batch of attempts. */
+  public record Health(UUID id, OffsetDateTime lastSuccess, OffsetDateTime lastFailure, String failureReason,
+                       boolean succeeded, boolean lastOk, int exhausted, Double successRate) {
+  }
+
   private final SecretBox secrets;
 
-  public SubscriptionStore(Pool pool, SecretBox secrets) {
-    this.pool = pool;
+  public SubscriptionStore(SecretBox secrets) {
     this.secrets = secrets;
   }
 
-  public Future<Subscription> create(UUID applicationId, String url, List<String> events, String description,
-                                     Subscription.Status status, String secret, SubscriptionFilter filter) {
+  public Future<Subscription> create(SqlClient sql, UUID applicationId, String url, List<String> events,
+                                     String description, Subscription.Status status, String secret,
+                                     SubscriptionFilter filter) {
     UUID id = UUID.randomUUID();
-    return pool.preparedQuery(INSERT)
+    return sql.preparedQuery(INSERT)
       .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
         Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson()))
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
-  public Future<Paged<Subscription>> list(UUID applicationId, int limit, int offset) {
-    return Paged.query(pool, LIST, Tuple.of(applicationId, limit, offset), COUNT, Tuple.of(applicationId),
+  /** One application's subscriptions, or (support view) every application's when it is null. */
+  public Future<Paged<Subscription>> list(SqlClient sql, UUID applicationId, int limit, int offset) {
+    return Paged.query(sql, LIST, Tuple.of(applicationId, limit, offset), COUNT, Tuple.of(applicationId),
       Subscription::from);
   }
 
-  public Future<Subscription> get(UUID id, UUID applicationId) {
-    return pool.preparedQuery(GET).execute(Tuple.of(id, applicationId)).map(SubscriptionStore::firstOrNull);
+  /** The subscription, of the application when one is given; null when there is none. */
+  public Future<Subscription> get(SqlClient sql, UUID id, UUID applicationId) {
+    return sql.preparedQuery(GET).execute(Tuple.of(id, applicationId)).map(SubscriptionStore::firstOrNull);
   }
 
-  public Future<Subscription> update(UUID id, UUID applicationId, Changes changes) {
+  public Future<Subscription> update(SqlClient sql, UUID id, UUID applicationId, Changes changes) {
     Tuple args = Tuple.of(id, applicationId, changes.url(),
         changes.events() == null ? null : changes.events().toArray(String[]::new),
         changes.setDescription(), changes.description())
       .addValue(changes.status() == null ? null : changes.status().name())
       .addValue(changes.disabledReason())
       .addValue(changes.filter() == null ? null : changes.filter().toJson());
-    return pool.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
+    return sql.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
   }
 
-  public Future<Boolean> delete(UUID id, UUID applicationId) {
-    return pool.preparedQuery(DELETE).execute(Tuple.of(id, applicationId))
-      .map(rows -> rows.iterator().next().getLong(0) > 0);
+  /** Whether the application's subscription was there to delete. */
+  public Future<Boolean> delete(SqlClient sql, UUID id, UUID applicationId) {
+    return sql.preparedQuery(DELETE).execute(Tuple.of(id, applicationId)).map(rows -> rows.size() > 0);
+  }
+
+  public Future<List<UUID>> idsOfApplication(SqlClient sql, UUID applicationId) {
+    return sql.preparedQuery(IDS_OF_APPLICATION).execute(Tuple.of(applicationId)).map(rows -> {
+      List<UUID> ids = new ArrayList<>(rows.size());
+      rows.forEach(row -> ids.add(row.getUUID(0)));
+      return ids;
+    });
   }
 
   /** Replaces the signing secret; false when there is no such subscription of the application. */
-  public Future<Boolean> rotate(UUID id, UUID applicationId, String secret, long graceSeconds) {
-    return pool.preparedQuery(ROTATE)
+  public Future<Boolean> rotate(SqlClient sql, UUID id, UUID applicationId, String secret, long graceSeconds) {
+    return sql.preparedQuery(ROTATE)
       .execute(Tuple.of(id, applicationId, Buffer.buffer(secrets.seal(id, secret)), graceSeconds))
       .map(rows -> rows.iterator().next().getLong(0) > 0);
   }
 
-  /** Support view: every application's subscriptions, or one application's. */
-  public Future<Paged<Subscription>> listAll(UUID applicationId, int limit, int offset) {
-    return Paged.query(pool, LIST_ALL, Tuple.of(applicationId, limit, offset), COUNT_ALL, Tuple.of(applicationId),
-      Subscription::from);
+  /** Forgets rotated-out secrets whose grace period has ended; how many. */
+  public Future<Integer> deleteEndedSecrets(SqlClient sql) {
+    return sql.query(DELETE_ENDED_SECRETS).execute().map(RowSet::rowCount);
   }
 
-  public Future<Subscription> getAny(UUID id) {
-    return pool.preparedQuery(GET_ANY).execute(Tuple.of(id)).map(SubscriptionStore::firstOrNull);
+  Future<List<Keyed>> keyedAll(SqlClient sql) {
+    return sql.query(KEYED).execute().map(SubscriptionStore::keyed);
   }
 
-  public Future<Integer> releaseHeld(UUID id) {
-    return pool.preparedQuery(RELEASE_HELD).execute(Tuple.of(id)).map(rows -> rows.rowCount());
+  /** The subscription with its secrets, or none. */
+  Future<List<Keyed>> keyed(SqlClient sql, UUID id) {
+    return sql.preparedQuery(KEYED_ONE).execute(Tuple.of(id)).map(SubscriptionStore::keyed);
+  }
+
+  /** Opens a sealed secret of the subscription. */
+  String open(UUID id, byte[] sealed) {
+    return secrets.open(id, sealed);
+  }
+
+  /**
+   * The application of each of these subscriptions that still exists; in a transaction they stay so
+   * (locked against deletion) until it ends.
+   */
+  public Future<Map<UUID, UUID>> lockExisting(SqlClient sql, Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return sql.preparedQuery(LOCK_EXISTING).execute(Tuple.of(ids.stream().distinct().toArray(UUID[]::new)))
+      .map(rows -> {
+        Map<UUID, UUID> applications = new HashMap<>();
+        rows.forEach(row -> applications.put(row.getUUID("id"), row.getUUID("application_id")));
+        return applications;
+      });
+  }
+
+  /** Records health in subscription order (concurrent writers on several nodes cannot deadlock). */
+  public Future<Void> recordHealth(SqlClient sql, List<Health> health) {
+    if (health.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Health> rows = health.stream().sorted(java.util.Comparator.comparing(Health::id)).toList();
+    Tuple args = Columns.of(rows).uuid(Health::id).timestamp(h -> instant(h.lastSuccess()))
+      .timestamp(h -> instant(h.lastFailure())).text(Health::failureReason).bool(Health::succeeded)
+      .bool(Health::lastOk).integer(Health::exhausted).tuple()
+      .addArrayOfDouble(rows.stream().map(Health::successRate).toArray(Double[]::new));
+    return sql.preparedQuery(HEALTH).execute(args).mapEmpty();
+  }
+
+  /**
+   * Disables, among {@code failing}, the active subscriptions whose endpoint answered 410 ({@code gone}),
+   * that exhausted {@code afterExhausted} deliveries in a row, or that have failed everything for
+   * {@code failingForMs}; their ids.
+   */
+  public Future<List<UUID>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
+                                        long failingForMs) {
+    if (failing.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return sql.preparedQuery(AUTO_DISABLE).execute(Tuple.of(failing.stream().sorted().toArray(UUID[]::new),
+      gone.toArray(UUID[]::new), afterExhausted, failingForMs)).map(rows -> {
+        List<UUID> disabled = new ArrayList<>();
+        rows.forEach(row -> disabled.add(row.getUUID(0)));
+        return disabled;
+      });
+  }
+
+  /** The circuit state of every subscription that delivers to {@code url}, for its health. */
+  public Future<Void> recordCircuit(SqlClient sql, String url, String state) {
+    return sql.preparedQuery(CIRCUIT).execute(Tuple.of(url, state)).mapEmpty();
+  }
+
+  private static List<Keyed> keyed(RowSet<Row> rows) {
+    List<Keyed> all = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      List<byte[]> old = new ArrayList<>();
+      for (Buffer b : row.getArrayOfBuffers("old_secrets")) {
+        old.add(b.getBytes());
+      }
+      List<Instant> expiries = new ArrayList<>();
+      for (OffsetDateTime t : row.getArrayOfOffsetDateTimes("old_expiries")) {
+        expiries.add(t.toInstant());
+      }
+      all.add(new Keyed(row.getUUID("id"), row.getUUID("application_id"), row.getString("url"),
+        List.of(row.getArrayOfStrings("events")), Subscription.Status.valueOf(row.getString("status")),
+        SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")), row.getBuffer("secret").getBytes(), old,
+        expiries));
+    }
+    return all;
+  }
+
+  private static Instant instant(OffsetDateTime time) {
+    return time == null ? null : time.toInstant();
   }
 
   private static Subscription firstOrNull(RowSet<Row> rows) {

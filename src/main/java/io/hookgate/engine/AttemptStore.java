@@ -1,0 +1,90 @@
+package io.hookgate.engine;
+
+import io.hookgate.db.Columns;
+import io.hookgate.http.Json;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The {@code attempts} table: an append-only log of every request sent and what came back, read and
+ * deleted by delivery. A delivery re-sent after its lease expired may log the same attempt number twice:
+ * both requests were made.
+ */
+public final class AttemptStore {
+  private static final String INSERT = """
+    INSERT INTO attempts (delivery_id, subscription_id, attempt, created_at, request_headers, response_status,
+                          response_headers, response_body, duration_ms, failure_reason)
+    SELECT a.delivery_id, a.subscription_id, a.attempt, a.created_at, a.request_headers::json, a.response_status,
+           a.response_headers::json, a.response_body, a.duration_ms, a.failure_reason
+      FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::text[],
+                  $9::int[], $10::text[])
+           AS a(delivery_id, subscription_id, attempt, created_at, request_headers, response_status, response_headers,
+                response_body, duration_ms, failure_reason)""";
+  private static final String OF_DELIVERY = """
+    SELECT attempt, created_at, request_headers, response_status, response_headers, response_body, duration_ms,
+           failure_reason
+      FROM attempts WHERE delivery_id = $1 ORDER BY attempt""";
+  private static final String LATEST = """
+    SELECT DISTINCT ON (delivery_id) delivery_id, attempt, created_at, request_headers, response_status,
+           response_headers, response_body, duration_ms, failure_reason
+      FROM attempts WHERE delivery_id = ANY($1) ORDER BY delivery_id, attempt DESC""";
+  private static final String DELETE_OF_DELIVERIES = "DELETE FROM attempts WHERE delivery_id = ANY($1)";
+
+  /** An attempt as logged. */
+  public record Logged(int attempt, OffsetDateTime createdAt, JsonObject requestHeaders, Integer responseStatus,
+                       JsonObject responseHeaders, String responseBody, int durationMs, String failureReason) {
+    static Logged from(Row row) {
+      return new Logged(row.getInteger("attempt"), row.getOffsetDateTime("created_at"),
+        (JsonObject) row.getJson("request_headers"), row.getInteger("response_status"),
+        (JsonObject) row.getJson("response_headers"), row.getString("response_body"), row.getInteger("duration_ms"),
+        row.getString("failure_reason"));
+    }
+  }
+
+  public Future<Void> insert(SqlClient sql, List<Attempt> attempts) {
+    if (attempts.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return sql.preparedQuery(INSERT).execute(Columns.of(attempts)
+      .uuid(a -> a.job().deliveryId()).uuid(a -> a.job().subscriptionId()).integer(Attempt::number)
+      .timestamp(a -> a.startedAt().toInstant()).text(a -> Json.encode(a.requestHeaders())).integer(Attempt::status)
+      .text(a -> a.responseHeaders() == null ? null : Json.encode(a.responseHeaders())).text(Attempt::responseBody)
+      .integer(Attempt::durationMs).text(Attempt::failureReason).tuple()).mapEmpty();
+  }
+
+  /** Every attempt of a delivery, first to last. */
+  public Future<List<Logged>> ofDelivery(SqlClient sql, UUID delivery) {
+    return sql.preparedQuery(OF_DELIVERY).execute(Tuple.of(delivery)).map(rows -> {
+      List<Logged> attempts = new ArrayList<>(rows.size());
+      rows.forEach(row -> attempts.add(Logged.from(row)));
+      return attempts;
+    });
+  }
+
+  /** The latest attempt of each of these deliveries that has one. */
+  public Future<Map<UUID, Logged>> latest(SqlClient sql, List<UUID> deliveries) {
+    if (deliveries.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return sql.preparedQuery(LATEST).execute(Tuple.of(deliveries.toArray(UUID[]::new))).map(rows -> {
+      Map<UUID, Logged> latest = new HashMap<>();
+      rows.forEach(row -> latest.put(row.getUUID("delivery_id"), Logged.from(row)));
+      return latest;
+    });
+  }
+
+  public Future<Void> deleteOfDeliveries(SqlClient sql, List<UUID> deliveries) {
+    return deliveries.isEmpty() ? Future.succeededFuture()
+      : sql.preparedQuery(DELETE_OF_DELIVERIES).execute(Tuple.of(deliveries.toArray(UUID[]::new))).mapEmpty();
+  }
+}

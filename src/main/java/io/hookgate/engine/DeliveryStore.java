@@ -1,0 +1,485 @@
+package io.hookgate.engine;
+
+import io.hookgate.db.Columns;
+import io.hookgate.db.Paged;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The {@code deliveries} table: every statement that reads or writes it. Its states and who moves a
+ * delivery between them are on the package's page ({@code package-info.java}); the status names in SQL
+ * are {@link DeliveryStatus#sql()} and the move kinds {@link Move#sql()}.
+ *
+ * <p>Every method takes the {@link SqlClient} to run on: a pool, or the connection of a transaction the
+ * caller composes with other tables' owners.
+ */
+public final class DeliveryStore {
+  /** Deliveries parked behind an open breaker have no due time: {@code next_attempt_at = 'infinity'}. */
+  private static final String PARKED = "'infinity'";
+
+  // ---- written at ingest: deliveries that will not be attempted at once ----
+
+  private static final String INSERT_BORN = """
+    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
+                            last_failure_reason, created_at, completed_at)
+    SELECT d.id, d.event_id, d.subscription_id, d.application_id, d.event_type, d.status, now(), d.reason, $8,
+           CASE WHEN d.status = 'failed' THEN now() END
+      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+           AS d(id, event_id, subscription_id, application_id, event_type, status, reason)""";
+
+  // ---- written by the result writer ----
+
+  /**
+   * The first row of a delivery that went out straight from ingest, with its first attempt's outcome or
+   * its move. A row is already there only if the ledger wrote it because the outcome took a lease to
+   * arrive; it is then advanced as {@link #ADVANCE} or {@link #MOVE} would.
+   */
+  private static final String FIRST = """
+    INSERT INTO deliveries AS d (id, event_id, subscription_id, application_id, event_type, status, attempts,
+                                 next_attempt_at, last_status_code, last_failure_reason, created_at, completed_at)
+    SELECT u.id, u.event_id, u.subscription_id, u.application_id, u.event_type, u.status, u.attempts,
+           coalesce(u.next_at, 'infinity'), u.code, u.reason, u.created_at,
+           CASE WHEN u.status IN ('success', 'failed') THEN now() END
+      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::timestamptz[],
+                  $9::int[], $10::text[], $11::timestamptz[])
+           AS u(id, event_id, subscription_id, application_id, event_type, status, attempts, next_at, code, reason,
+                created_at)
+    ON CONFLICT (id) DO UPDATE
+       SET status = excluded.status, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+           last_status_code = excluded.last_status_code, last_failure_reason = excluded.last_failure_reason,
+           lease_owner = NULL, updated_at = now(), completed_at = excluded.completed_at
+     WHERE d.attempts = 0 AND d.status NOT IN ('success', 'failed', 'held')""";
+  /**
+   * A row advances only when its attempt count still matches, so a delivery re-sent after its lease
+   * expired is not counted twice. "NOT IN (the final and held states)" rather than "IN ('pending',
+   * 'retrying')": the latter matches the due index, and the planner then scans it (docs/decisions/011).
+   */
+  private static final String ADVANCE = """
+    UPDATE deliveries d
+       SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_at, last_status_code = u.code,
+           last_failure_reason = u.reason, lease_owner = NULL, updated_at = now(),
+           completed_at = CASE WHEN u.status IN ('success', 'failed') THEN now() END
+      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
+           AS u(id, attempt, status, next_at, code, reason)
+     WHERE d.id = u.id AND d.attempts = u.attempt - 1 AND d.status NOT IN ('success', 'failed', 'held')""";
+  private static final String MOVE = """
+    UPDATE deliveries d
+       SET status = CASE u.kind WHEN 'hold' THEN 'held' WHEN 'skip' THEN 'failed' ELSE d.status END,
+           next_attempt_at = CASE u.kind WHEN 'park' THEN 'infinity' ELSE coalesce(u.at, d.next_attempt_at) END,
+           last_failure_reason = coalesce(u.reason, d.last_failure_reason),
+           completed_at = CASE WHEN u.kind = 'skip' THEN now() ELSE d.completed_at END,
+           lease_owner = NULL, updated_at = now()
+      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, kind, at, reason)
+     WHERE d.id = u.id AND d.status NOT IN ('success', 'failed', 'held')""";
+
+  // ---- claims: due deliveries and parked ones, leased to a node ----
+
+  /** Leases the deliveries a {@code picked} CTE chose to node $3 for $2 ms; the two claims differ only in the pick. */
+  private static final String LEASE_PICKED = """
+    UPDATE deliveries d
+       SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
+      FROM picked
+     WHERE d.id = picked.id
+    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts""";
+  private static final String CLAIM_DUE = """
+    WITH picked AS (
+      SELECT id FROM deliveries
+       WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
+       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+    """ + LEASE_PICKED;
+  /**
+   * Draining after a breaker closed: parked deliveries are claimed straight from the parked index rather
+   * than first made due and then claimed, which would write each row once more.
+   */
+  private static final String CLAIM_PARKED = """
+    WITH picked AS (
+      SELECT id FROM deliveries
+       WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($4) AND status IN ('pending', 'retrying')
+       LIMIT $1 FOR UPDATE SKIP LOCKED)
+    """ + LEASE_PICKED;
+  private static final String COUNT_DUE = """
+    SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()""";
+  private static final String COUNT_PARKED = "SELECT count(*) FROM deliveries WHERE next_attempt_at = " + PARKED;
+  /** Subscriptions with parked deliveries: a loose index scan over {@code deliveries_parked}. */
+  private static final String PARKED_SUBSCRIPTIONS = """
+    WITH RECURSIVE s(id) AS (
+      (SELECT subscription_id FROM deliveries WHERE next_attempt_at = 'infinity' ORDER BY subscription_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT d.subscription_id FROM deliveries d
+               WHERE d.next_attempt_at = 'infinity' AND d.subscription_id > s.id
+               ORDER BY d.subscription_id LIMIT 1)
+        FROM s WHERE s.id IS NOT NULL)
+    SELECT id FROM s WHERE id IS NOT NULL""";
+  private static final String RELEASE_PARKED = """
+    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
+      FROM (SELECT id FROM deliveries
+             WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($1) AND status IN ('pending', 'retrying')
+             LIMIT $2 FOR UPDATE SKIP LOCKED) p
+     WHERE d.id = p.id""";
+  /** The half-open probe: the parked delivery with the fewest attempts, so probing never exhausts one. */
+  private static final String RELEASE_PROBE = """
+    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
+      FROM (SELECT id FROM deliveries
+             WHERE next_attempt_at = 'infinity' AND subscription_id = $1 AND status IN ('pending', 'retrying')
+             ORDER BY attempts, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) p
+     WHERE d.id = p.id""";
+  private static final String RELEASE_HELD = """
+    UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+     WHERE subscription_id = $1 AND status = 'held'""";
+
+  // ---- leases handed back: only leases that have not ended lie within one lease of now ----
+
+  private static final String RELEASE_OWN = """
+    UPDATE deliveries SET next_attempt_at = now(), lease_owner = NULL, updated_at = now()
+     WHERE lease_owner = $1 AND status IN ('pending', 'retrying')
+       AND next_attempt_at > now() AND next_attempt_at <= now() + $2 * interval '1 millisecond'""";
+  private static final String RELEASE_OTHERS = """
+    UPDATE deliveries SET next_attempt_at = now(), lease_owner = NULL, updated_at = now()
+     WHERE lease_owner IS NOT NULL AND NOT (lease_owner = ANY($1)) AND status IN ('pending', 'retrying')
+       AND next_attempt_at > now() AND next_attempt_at <= now() + $2 * interval '1 millisecond'""";
+
+  // ---- the fan-out ledger's recovery: rows for deliveries that only had their place in an event's fan-out ----
+
+  private static final String INSERT_MISSING = """
+    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at, created_at)
+    SELECT m.id, m.event_id, m.subscription_id, m.application_id, m.event_type, 'pending', now(), m.created_at
+      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
+           AS m(id, event_id, subscription_id, application_id, event_type, created_at)
+    ON CONFLICT (id) DO NOTHING""";
+
+  // ---- the partners' history ----
+
+  private static final String COLUMNS = """
+    id, subscription_id, application_id, event_id, event_type, status, attempts,
+    nullif(next_attempt_at, 'infinity') AS next_attempt_at, last_status_code, last_failure_reason, created_at,
+    updated_at, completed_at, is_test""";
+  private static final String STATUS_OF = """
+    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)""";
+  /** A final delivery, or one waiting for its next retry, gets a new attempt now (leased to the asking node). */
+  private static final String RETRY = """
+    UPDATE deliveries
+       SET status = 'retrying', next_attempt_at = now() + $3 * interval '1 millisecond', lease_owner = $4,
+           completed_at = NULL, updated_at = now()
+     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)
+       AND (status IN ('success', 'failed') OR (status = 'retrying' AND next_attempt_at > now()))
+    RETURNING id, event_id, subscription_id, event_type, attempts""";
+  private static final String RECOVER = """
+    WITH r AS (SELECT id FROM deliveries
+                WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
+                ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+    UPDATE deliveries d SET status = 'retrying', next_attempt_at = now(), completed_at = NULL, updated_at = now()
+      FROM r WHERE d.id = r.id""";
+  private static final String CLEAR = """
+    DELETE FROM deliveries WHERE subscription_id = $1 AND status = ANY($2) AND created_at < $3 RETURNING id""";
+  private static final String OF_EVENT = "SELECT " + COLUMNS + " FROM deliveries WHERE event_id = $1 ORDER BY created_at, id";
+  private static final String DELETE_OF_SUBSCRIPTIONS = "DELETE FROM deliveries WHERE subscription_id = ANY($1) RETURNING id";
+
+  // ---- partners' test deliveries: one attempt, kept in the history as a test ----
+
+  private static final String INSERT_TEST = """
+    INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
+                            lease_owner, is_test)
+    VALUES ($1, $2, $3, $4, $5, 'pending', now() + interval '1 hour', $6, true)""";
+  private static final String FINISH_TEST = """
+    UPDATE deliveries SET status = $2, attempts = 1, last_status_code = $3, last_failure_reason = $4,
+                          completed_at = now(), updated_at = now(), lease_owner = NULL
+     WHERE id = $1""";
+
+  /** A delivery as its row holds it (without its event's payload or its attempts). */
+  public record Delivery(UUID id, UUID subscriptionId, UUID applicationId, String eventId, String eventType,
+                         DeliveryStatus status, int attempts, OffsetDateTime nextAttemptAt, Integer lastStatusCode,
+                         String lastFailureReason, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+                         OffsetDateTime completedAt, boolean test) {
+    static Delivery from(Row row) {
+      return new Delivery(row.getUUID("id"), row.getUUID("subscription_id"), row.getUUID("application_id"),
+        row.getString("event_id"), row.getString("event_type"), DeliveryStatus.of(row.getString("status")),
+        row.getInteger("attempts"), row.getOffsetDateTime("next_attempt_at"), row.getInteger("last_status_code"),
+        row.getString("last_failure_reason"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"),
+        row.getOffsetDateTime("completed_at"), row.getBoolean("is_test"));
+    }
+  }
+
+  /** A delivery born at ingest that is not attempted now: held, failed, or pending for the scheduler. */
+  public record Born(UUID id, String eventId, UUID subscriptionId, UUID applicationId, String eventType,
+                     DeliveryStatus status, String failureReason) {
+  }
+
+  /** A row for a delivery that had none: its first attempt's outcome, or its move. */
+  record First(DeliveryJob job, DeliveryStatus status, int attempts, Instant nextAttemptAt, Integer code, String reason) {
+  }
+
+  /** An attempt's outcome for a delivery that has its row. */
+  record Advance(UUID id, int attempt, DeliveryStatus status, Instant nextAttemptAt, Integer code, String reason) {
+  }
+
+  /** A move of a delivery that has its row. */
+  record Moved(UUID id, Move kind, Instant at, String reason) {
+  }
+
+  /** A delivery the ledger recovers: in its event's fan-out, without a row. */
+  public record Missing(UUID id, String eventId, UUID subscriptionId, UUID applicationId, String eventType,
+                        Instant receivedAt) {
+  }
+
+  /** Filters of a history listing; null fields do not filter. */
+  public record Filter(UUID applicationId, UUID subscriptionId, List<DeliveryStatus> statuses, String eventType,
+                       OffsetDateTime from, OffsetDateTime until) {
+  }
+
+  /** A keyset position: the last row of the previous page. */
+  public record Cursor(OffsetDateTime createdAt, UUID id) {
+  }
+
+  public Future<Void> insertBorn(SqlClient sql, List<Born> born, Instant receivedAt) {
+    if (born.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return sql.preparedQuery(INSERT_BORN).execute(Columns.of(born).uuid(Born::id).text(Born::eventId)
+      .uuid(Born::subscriptionId).uuid(Born::applicationId).text(Born::eventType).text(b -> b.status().sql())
+      .text(Born::failureReason).value(utc(receivedAt)).tuple()).mapEmpty();
+  }
+
+  Future<Void> insertFirst(SqlClient sql, List<First> rows) {
+    return rows.isEmpty() ? Future.succeededFuture() : sql.preparedQuery(FIRST).execute(Columns.of(rows)
+      .uuid(r -> r.job().deliveryId()).text(r -> r.job().eventId()).uuid(r -> r.job().subscriptionId())
+      .uuid(r -> r.job().unrecorded().applicationId()).text(r -> r.job().type()).text(r -> r.status().sql())
+      .integer(First::attempts).timestamp(First::nextAttemptAt).integer(First::code).text(First::reason)
+      .timestamp(r -> r.job().unrecorded().receivedAt()).tuple()).mapEmpty();
+  }
+
+  Future<Void> advance(SqlClient sql, List<Advance> rows) {
+    return rows.isEmpty() ? Future.succeededFuture() : sql.preparedQuery(ADVANCE).execute(Columns.of(rows)
+      .uuid(Advance::id).integer(Advance::attempt).text(r -> r.status().sql()).timestamp(Advance::nextAttemptAt)
+      .integer(Advance::code).text(Advance::reason).tuple()).mapEmpty();
+  }
+
+  Future<Void> move(SqlClient sql, List<Moved> rows) {
+    return rows.isEmpty() ? Future.succeededFuture() : sql.preparedQuery(MOVE).execute(Columns.of(rows)
+      .uuid(Moved::id).text(r -> r.kind().sql()).timestamp(Moved::at).text(Moved::reason).tuple()).mapEmpty();
+  }
+
+  /** Leases up to {@code limit} due deliveries to {@code node} for {@code leaseMs}, oldest due first. */
+  Future<List<Claimed>> claimDue(SqlClient sql, int limit, long leaseMs, String node) {
+    return sql.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs, node)).map(DeliveryStore::claimed);
+  }
+
+  /** Leases up to {@code limit} parked deliveries of these subscriptions to {@code node}. */
+  Future<List<Claimed>> claimParked(SqlClient sql, int limit, long leaseMs, String node, List<UUID> subscriptions) {
+    return sql.preparedQuery(CLAIM_PARKED)
+      .execute(Tuple.of(limit, leaseMs, node, subscriptions.toArray(UUID[]::new))).map(DeliveryStore::claimed);
+  }
+
+  /** A leased delivery, before its event's payload is added to make it a job. */
+  public record Claimed(UUID id, String eventId, UUID subscriptionId, String eventType, int attempts) {
+    public DeliveryJob job(String body) {
+      return new DeliveryJob(id, eventId, subscriptionId, eventType, attempts, body);
+    }
+  }
+
+  private static List<Claimed> claimed(RowSet<Row> rows) {
+    List<Claimed> claimed = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      claimed.add(new Claimed(row.getUUID("id"), row.getString("event_id"), row.getUUID("subscription_id"),
+        row.getString("event_type"), row.getInteger("attempts")));
+    }
+    return claimed;
+  }
+
+  Future<Long> countDue(SqlClient sql) {
+    return count(sql, COUNT_DUE);
+  }
+
+  Future<Long> countParked(SqlClient sql) {
+    return count(sql, COUNT_PARKED);
+  }
+
+  Future<List<UUID>> parkedSubscriptions(SqlClient sql) {
+    return sql.query(PARKED_SUBSCRIPTIONS).execute().map(rows -> {
+      List<UUID> ids = new ArrayList<>();
+      rows.forEach(row -> ids.add(row.getUUID(0)));
+      return ids;
+    });
+  }
+
+  /** Makes up to {@code limit} parked deliveries of these subscriptions due now; how many. */
+  Future<Integer> releaseParked(SqlClient sql, List<UUID> subscriptions, int limit) {
+    return sql.preparedQuery(RELEASE_PARKED).execute(Tuple.of(subscriptions.toArray(UUID[]::new), limit))
+      .map(RowSet::rowCount);
+  }
+
+  Future<Integer> releaseProbe(SqlClient sql, UUID subscription) {
+    return sql.preparedQuery(RELEASE_PROBE).execute(Tuple.of(subscription)).map(RowSet::rowCount);
+  }
+
+  /** A resumed subscription's held deliveries are due now. */
+  public Future<Integer> releaseHeld(SqlClient sql, UUID subscription) {
+    return sql.preparedQuery(RELEASE_HELD).execute(Tuple.of(subscription)).map(RowSet::rowCount);
+  }
+
+  /** This node is stopping: the deliveries it leased and did not finish are due now for the others. */
+  public Future<Integer> releaseLeasesOf(SqlClient sql, String node, long leaseMs) {
+    return sql.preparedQuery(RELEASE_OWN).execute(Tuple.of(node, leaseMs)).map(RowSet::rowCount);
+  }
+
+  /** Leases held by nodes other than {@code live} are taken back: they are gone. */
+  Future<Integer> releaseLeasesNotOf(SqlClient sql, List<String> live, long leaseMs) {
+    return sql.preparedQuery(RELEASE_OTHERS)
+      .execute(Tuple.tuple().addArrayOfString(live.toArray(String[]::new)).addLong(leaseMs)).map(RowSet::rowCount);
+  }
+
+  /** Rows, due now, for deliveries that had none; how many were new. */
+  Future<Integer> insertMissing(SqlClient sql, List<Missing> missing) {
+    if (missing.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return sql.preparedQuery(INSERT_MISSING).execute(Columns.of(missing).uuid(Missing::id).text(Missing::eventId)
+      .uuid(Missing::subscriptionId).uuid(Missing::applicationId).text(Missing::eventType)
+      .timestamp(Missing::receivedAt).tuple()).map(RowSet::rowCount);
+  }
+
+  // ---- history ----
+
+  private record Query(String where, Tuple args) {
+  }
+
+  private static Query where(Filter f) {
+    StringBuilder sql = new StringBuilder(" WHERE true");
+    Tuple args = Tuple.tuple();
+    if (f.applicationId() != null) {
+      args.addUUID(f.applicationId());
+      sql.append(" AND application_id = $").append(args.size());
+    }
+    if (f.subscriptionId() != null) {
+      args.addUUID(f.subscriptionId());
+      sql.append(" AND subscription_id = $").append(args.size());
+    }
+    if (f.statuses() != null) {
+      args.addArrayOfString(f.statuses().stream().map(DeliveryStatus::sql).toArray(String[]::new));
+      sql.append(" AND status = ANY($").append(args.size()).append(")");
+    }
+    if (f.eventType() != null) {
+      args.addString(f.eventType());
+      sql.append(" AND event_type = $").append(args.size());
+    }
+    if (f.from() != null) {
+      args.addOffsetDateTime(f.from());
+      sql.append(" AND created_at >= $").append(args.size());
+    }
+    if (f.until() != null) {
+      args.addOffsetDateTime(f.until());
+      sql.append(" AND created_at < $").append(args.size());
+    }
+    return new Query(sql.toString(), args);
+  }
+
+  /** Newest first; offset paging with a total. */
+  public Future<Paged<Delivery>> page(SqlClient sql, Filter filter, int limit, int offset) {
+    Query q = where(filter);
+    Tuple pageArgs = copy(q.args()).addInteger(limit).addInteger(offset);
+    String page = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM deliveries" + q.where()
+      + " ORDER BY created_at DESC, id DESC LIMIT $" + (q.args().size() + 1) + " OFFSET $" + (q.args().size() + 2);
+    String count = "SELECT count(*) FROM deliveries" + q.where();
+    return Paged.query(sql, page, pageArgs, count, q.args(), Delivery::from);
+  }
+
+  /** Newest first after the cursor; no total (it would cost a count over the whole history). */
+  public Future<List<Delivery>> after(SqlClient sql, Filter filter, Cursor cursor, int limit) {
+    Query q = where(filter);
+    Tuple args = copy(q.args());
+    String statement = "SELECT " + COLUMNS + " FROM deliveries" + q.where();
+    if (cursor != null) {
+      args.addOffsetDateTime(cursor.createdAt()).addUUID(cursor.id());
+      statement += " AND (created_at, id) < ($" + (args.size() - 1) + ", $" + args.size() + ")";
+    }
+    args.addInteger(limit);
+    statement += " ORDER BY created_at DESC, id DESC LIMIT $" + args.size();
+    return sql.preparedQuery(statement).execute(args).map(DeliveryStore::all);
+  }
+
+  /** One delivery, of the application when one is given; null when there is none. */
+  public Future<Delivery> get(SqlClient sql, UUID id, UUID applicationId) {
+    return sql.preparedQuery("SELECT " + COLUMNS + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)")
+      .execute(Tuple.of(id, applicationId)).map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
+  }
+
+  /** Every delivery of an event that has its row. */
+  public Future<List<Delivery>> ofEvent(SqlClient sql, String eventId) {
+    return sql.preparedQuery(OF_EVENT).execute(Tuple.of(eventId)).map(DeliveryStore::all);
+  }
+
+  /** The status and subscription of a delivery, or null when it does not exist (for the application). */
+  public Future<Row> statusOf(SqlClient sql, UUID id, UUID applicationId) {
+    return sql.preparedQuery(STATUS_OF).execute(Tuple.of(id, applicationId))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /** Leases the delivery for an attempt now; what its job needs but the payload, or null when it cannot be retried now. */
+  public Future<Claimed> retry(SqlClient sql, UUID id, UUID applicationId, long leaseMs, String node) {
+    return sql.preparedQuery(RETRY).execute(Tuple.of(id, applicationId, leaseMs, node))
+      .map(rows -> rows.size() == 0 ? null : claimed(rows).get(0));
+  }
+
+  /** Re-queues up to {@code limit} failed deliveries of a subscription created in [since, until). */
+  public Future<Integer> recover(SqlClient sql, UUID subscription, OffsetDateTime since, OffsetDateTime until, int limit) {
+    return sql.preparedQuery(RECOVER).execute(Tuple.of(subscription, since, until, limit)).map(RowSet::rowCount);
+  }
+
+  /** Deletes a subscription's deliveries in these statuses created before {@code before}; their ids. */
+  public Future<List<UUID>> clear(SqlClient sql, UUID subscription, List<DeliveryStatus> statuses, OffsetDateTime before) {
+    return sql.preparedQuery(CLEAR).execute(Tuple.of(subscription,
+      statuses.stream().map(DeliveryStatus::sql).toArray(String[]::new), before)).map(DeliveryStore::ids);
+  }
+
+  /** Deletes every delivery of these subscriptions; their ids. */
+  public Future<List<UUID>> deleteOfSubscriptions(SqlClient sql, List<UUID> subscriptions) {
+    return sql.preparedQuery(DELETE_OF_SUBSCRIPTIONS).execute(Tuple.of(subscriptions.toArray(UUID[]::new)))
+      .map(DeliveryStore::ids);
+  }
+
+  public Future<Void> insertTest(SqlClient sql, DeliveryJob job, UUID applicationId, String node) {
+    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(job.deliveryId(), job.eventId(), job.subscriptionId(),
+      applicationId, job.type(), node)).mapEmpty();
+  }
+
+  public Future<Void> finishTest(SqlClient sql, UUID id, DeliveryStatus status, Integer code, String reason) {
+    return sql.preparedQuery(FINISH_TEST).execute(Tuple.of(id, status.sql(), code, reason)).mapEmpty();
+  }
+
+  private static List<Delivery> all(RowSet<Row> rows) {
+    List<Delivery> list = new ArrayList<>(rows.size());
+    rows.forEach(row -> list.add(Delivery.from(row)));
+    return list;
+  }
+
+  private static List<UUID> ids(RowSet<Row> rows) {
+    List<UUID> ids = new ArrayList<>(rows.size());
+    rows.forEach(row -> ids.add(row.getUUID(0)));
+    return ids;
+  }
+
+  private static Future<Long> count(SqlClient sql, String statement) {
+    return sql.query(statement).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private static Tuple copy(Tuple tuple) {
+    Tuple copy = Tuple.tuple();
+    for (int i = 0; i < tuple.size(); i++) {
+      copy.addValue(tuple.getValue(i));
+    }
+    return copy;
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,177 @@
+package io.hookgate.engine;
+
+import io.hookgate.db.Columns;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The {@code events} table with its fan-out. An event row is written once, at ingest, with the exact
+ * envelope that is signed and sent ({@code body}: every retry and replay carries the same bytes) and,
+ * for the deliveries sent straight from ingest, their ids and subscriptions ({@code fanout},
+ * {@code fanout_subscriptions}) with the node that took the event: the durable record of those deliveries
+ * until their rows are written ({@link FanoutLedger}).
+ */
+public final class EventStore {
+  private static final String INSERT = """
+    INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
+                        deliveries_count, ingest_node, fanout, fanout_subscriptions)
+    SELECT e.id, e.type, e.merchant_id, e.occurred_at, $11, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
+           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[]
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[],
+                  $9::text[], $10::text[])
+           AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
+                fanout_subscriptions)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id""";
+  private static final String DELIVERIES_COUNT = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
+  private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1)";
+  private static final String GET = """
+    SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body, fanout,
+           fanout_subscriptions
+      FROM events WHERE id = $1""";
+  private static final String FANOUT_OF_NODE = """
+    SELECT id, type, received_at, fanout, fanout_subscriptions FROM events
+     WHERE ingest_node = $1 AND received_at >= $2 AND fanout IS NOT NULL""";
+  private static final String FANOUT_OF_EVENTS = """
+    SELECT id, type, received_at, fanout, fanout_subscriptions FROM events WHERE id = ANY($1) AND fanout IS NOT NULL""";
+  private static final String INSERT_TEST = """
+    INSERT INTO events (id, type, occurred_at, livemode, body, deliveries_count) VALUES ($1, $2, $3, false, $4, 1)""";
+
+  /** An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null). */
+  public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
+                    String applicationIdsJson, String body, int deliveriesCount, List<UUID> fanout,
+                    List<UUID> fanoutSubscriptions) {
+  }
+
+  /** An event as stored, with the deliveries of its fan-out. */
+  public record Stored(String id, String type, String merchantId, OffsetDateTime occurredAt, OffsetDateTime receivedAt,
+                       boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout) {
+  }
+
+  /** A delivery in an event's fan-out: sent straight from ingest, its row written with its first outcome. */
+  public record Fanned(UUID deliveryId, UUID subscriptionId, String eventId, String eventType, Instant receivedAt) {
+  }
+
+  /**
+   * Writes the events in one statement, received at {@code receivedAt} by {@code node}; the ids that were new
+   * (an id that exists already is not written again).
+   */
+  public Future<Set<String>> insert(SqlClient sql, List<New> events, Instant receivedAt, String node) {
+    return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
+        .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
+        .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
+        .value(utc(receivedAt)).value(node).tuple())
+      .map(rows -> {
+        Set<String> inserted = new HashSet<>();
+        rows.forEach(row -> inserted.add(row.getString(0)));
+        return inserted;
+      });
+  }
+
+  /** The deliveries each of these (existing) events fanned out to when it was first written. */
+  public Future<Map<String, Integer>> deliveriesCount(SqlClient sql, Set<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return sql.preparedQuery(DELIVERIES_COUNT).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+      Map<String, Integer> counts = new HashMap<>();
+      rows.forEach(row -> counts.put(row.getString("id"), row.getInteger("deliveries_count")));
+      return counts;
+    });
+  }
+
+  /** The envelopes of these events, by id. */
+  public Future<Map<String, String>> bodies(SqlClient sql, Set<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return sql.preparedQuery(BODIES).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+      Map<String, String> bodies = new HashMap<>();
+      rows.forEach(row -> bodies.put(row.getString("id"), row.getString("body")));
+      return bodies;
+    });
+  }
+
+  /** One event, or null. */
+  public Future<Stored> get(SqlClient sql, String id) {
+    return sql.preparedQuery(GET).execute(Tuple.of(id)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new Stored(row.getString("id"), row.getString("type"), row.getString("merchant_id"),
+        row.getOffsetDateTime("occurred_at"), row.getOffsetDateTime("received_at"), row.getBoolean("livemode"),
+        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row));
+    });
+  }
+
+  /** The fan-out of the events {@code node} received since {@code since}. */
+  Future<List<Fanned>> fanoutOfNode(SqlClient sql, String node, OffsetDateTime since) {
+    return sql.preparedQuery(FANOUT_OF_NODE).execute(Tuple.of(node, since)).map(EventStore::fanned);
+  }
+
+  /** The fan-out of these events. */
+  Future<List<Fanned>> fanoutOf(SqlClient sql, Set<String> events) {
+    return sql.preparedQuery(FANOUT_OF_EVENTS).execute(Tuple.of(events.toArray(String[]::new))).map(EventStore::fanned);
+  }
+
+  /** A partner's test event (kept in the history with its one delivery). */
+  public Future<Void> insertTest(SqlClient sql, String id, String type, String body) {
+    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(id, type, OffsetDateTime.now(ZoneOffset.UTC), body))
+      .mapEmpty();
+  }
+
+  private static List<Fanned> fanned(RowSet<Row> rows) {
+    List<Fanned> all = new ArrayList<>();
+    rows.forEach(row -> all.addAll(fanned(row)));
+    return all;
+  }
+
+  private static List<Fanned> fanned(Row row) {
+    UUID[] ids = row.getArrayOfUUIDs("fanout");
+    UUID[] subscriptions = row.getArrayOfUUIDs("fanout_subscriptions");
+    if (ids == null) {
+      return List.of();
+    }
+    List<Fanned> fanned = new ArrayList<>(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      fanned.add(new Fanned(ids[i], subscriptions[i], row.getString("id"), row.getString("type"),
+        row.getOffsetDateTime("received_at").toInstant()));
+    }
+    return fanned;
+  }
+
+  /** A uuid[] literal, or null for no fan-out (the statement casts it). */
+  private static String array(List<UUID> ids) {
+    if (ids == null || ids.isEmpty()) {
+      return null;
+    }
+    StringBuilder text = new StringBuilder(ids.size() * 37 + 2).append('{');
+    for (UUID id : ids) {
+      if (text.length() > 1) {
+        text.append(',');
+      }
+      text.append(id);
+    }
+    return text.append('}').toString();
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}
