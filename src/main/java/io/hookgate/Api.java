@@ -1,5 +1,6 @@
 package io.hookgate;
 
+import io.hookgate.partner.PartnerApi;
 import io.hookgate.application.ApplicationRoutes;
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.application.OAuthRoutes;
@@ -21,11 +22,6 @@ import io.hookgate.ingest.EventRoutes;
 import io.hookgate.ingest.IngestWriter;
 import io.hookgate.ops.OpsRoutes;
 import io.hookgate.outbound.Sender;
-import io.hookgate.partner.DeliveryRoutes;
-import io.hookgate.partner.StatsRoutes;
-import io.hookgate.partner.SubscriptionRoutes;
-import io.hookgate.partner.TestingRoutes;
-import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -102,13 +98,7 @@ final class Api {
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
       new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
       new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
-      new SubscriptionRoutes(pool, stores.subscriptions(), stores.deliveries(), engine.history(), catalog, index,
-        new EndpointPolicy(engine.resolver(), config.delivery().requireHttps()), config.api()).mount(ops);
-      new DeliveryRoutes(vertx, pool, stores.deliveries(), stores.events(), stores.attempts(), stores.subscriptions(),
-        index, config, nodeId).mount(ops);
-      new StatsRoutes(pool, stores.subscriptions(), stores.stats()).mount(ops);
-      new TestingRoutes(pool, new TestingRoutes.Stores(stores.events(), stores.deliveries(), stores.attempts()),
-        stores.subscriptions(), index, catalog, sender, nodeId).mount(ops);
+      PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
       ops.checkComplete();
 
       Router router = builder.createRouter();

@@ -3,7 +3,6 @@ package io.hookgate;
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.auth.Credentials;
 import io.hookgate.catalog.EventCatalog;
-import io.hookgate.catalog.EventType;
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.ClusterSetup;
@@ -42,14 +41,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Base64;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -113,7 +105,7 @@ public final class Hookgate implements AutoCloseable {
         config = config.withDatabase(embedded.connection(config.database()));
       }
       if (config.security().secretEncryptionKey() == null) {
-        config = config.withSecretEncryptionKey(localSecretKey(config.dataDir()));
+        config = config.withSecretEncryptionKey(SecretBox.localKey(config.dataDir()));
       }
       LOG.info("Database schema ready ({} migration(s) applied now)", Migrations.apply(config.database()));
 
@@ -129,7 +121,7 @@ public final class Hookgate implements AutoCloseable {
       ApplicationStore applications = new ApplicationStore();
       EventTypeStore eventTypes = new EventTypeStore();
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
-      seedEventTypes(nodePool, eventTypes, config);
+      await(EventTypeCatalogFile.seed(nodePool, eventTypes, config.eventTypesFile()));
 
       SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, subscriptions);
       await(index.start());
@@ -213,12 +205,6 @@ public final class Hookgate implements AutoCloseable {
     }
   }
 
-  private static void seedEventTypes(Pool pool, EventTypeStore eventTypes, HookgateConfig config) {
-    List<EventType> catalog = EventTypeCatalogFile.read(config.eventTypesFile());
-    int added = await(eventTypes.seed(pool, catalog));
-    LOG.info("Event-type catalog: {} type(s) in {}, {} added now", catalog.size(), config.eventTypesFile(), added);
-  }
-
   /**
    * Credentials that can no longer be used are forgotten: access tokens an hour past their expiry, and
    * rotated-out signing secrets whose grace period has ended. Safe on every node.
@@ -228,31 +214,6 @@ public final class Hookgate implements AutoCloseable {
     vertx.setPeriodic(UPKEEP_PERIOD_MS, id -> Future.join(applications.deleteExpiredTokens(pool),
         subscriptions.deleteEndedSecrets(pool))
       .onFailure(e -> LOG.warn("Forgetting expired credentials failed: {}", e.getMessage())));
-  }
-
-  /**
-   * Embedded mode without a configured key: a key made once and kept beside the data it protects,
-   * readable only by the owner.
-   */
-  private static byte[] localSecretKey(Path dataDir) {
-    Path file = dataDir.resolve("secret-encryption.key");
-    try {
-      if (Files.exists(file)) {
-        return Base64.getDecoder().decode(Files.readString(file).trim());
-      }
-      Files.createDirectories(dataDir);
-      byte[] key = Credentials.randomBytes(32);
-      Files.writeString(file, Base64.getEncoder().encodeToString(key));
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
-      LOG.warn("No security.secret-encryption-key configured: created {} (keep it with the data)", file);
-      return key;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create " + file, e);
-    }
   }
 
   public int port() {

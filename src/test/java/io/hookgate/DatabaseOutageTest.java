@@ -4,7 +4,9 @@ import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.support.Receiver;
 
+
 import io.hookgate.support.TestGateway;
+
 
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;

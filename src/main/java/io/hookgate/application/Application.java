@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** A partner application: the OAuth2 client that owns webhook subscriptions. */
-public record Application(UUID id, String name, String clientId, List<String> scopes,
+record Application(UUID id, String name, String clientId, List<String> scopes,
                           OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
   static Application from(Row row) {

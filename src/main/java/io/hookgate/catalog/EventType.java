@@ -8,7 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.regex.Pattern;
 
 /** An entry of the event-type catalog, e.g. {@code order.created}. */
-public record EventType(String name, String group, String description, boolean deprecated,
+record EventType(String name, String group, String description, boolean deprecated,
                         OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
   /** Lower-case, dot-separated words: {@code order.created}, {@code customer.update.card}. */

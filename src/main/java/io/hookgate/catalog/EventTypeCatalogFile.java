@@ -2,7 +2,11 @@ package io.hookgate.catalog;
 
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.ConfigSource;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.SqlClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
@@ -13,6 +17,7 @@ import java.util.Set;
 
 /** Reads {@code conf/event-types.yaml}, the catalog seeded at start-up. */
 public final class EventTypeCatalogFile {
+  private static final Logger LOG = LoggerFactory.getLogger(EventTypeCatalogFile.class);
   private EventTypeCatalogFile() {
   }
 
@@ -41,5 +46,15 @@ public final class EventTypeCatalogFile {
       types.add(new EventType(name, group, description, false, null, null));
     }
     return types;
+  }
+
+  /**
+   * Adds the file's types that the database lacks; types already there keep what operators changed
+   * through the Platform API. How many were added.
+   */
+  public static Future<Integer> seed(SqlClient sql, EventTypeStore store, Path file) {
+    List<EventType> catalog = read(file);
+    return store.seed(sql, catalog).onSuccess(added ->
+      LOG.info("Event-type catalog: {} type(s) in {}, {} added now", catalog.size(), file, added));
   }
 }

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as operators write them: {@code 250ms}, {@code 5s}, {@code 30m}, {@code 2h}, {@code 5d}. */
-public final class Durations {
+final class Durations {
   private static final Pattern FORMAT = Pattern.compile("^(\\d+)\\s*(ms|s|m|h|d)$");
 
   private Durations() {

@@ -81,10 +81,6 @@ public record HookgateConfig(
                          int responseBodyMaxBytes, String userAgent,
                          boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
                          AutoDisable autoDisable) {
-    /** Attempts a delivery gets in all: one per entry of the schedule. */
-    public int maxAttempts() {
-      return retrySchedule.size();
-    }
   }
 
   public static HookgateConfig load(Path file, Map<String, String> env) {

@@ -10,7 +10,7 @@ import io.vertx.core.json.JsonObject;
  * as it is: no JSON built, copied and parsed again per delivery. To another cluster member it travels
  * as its JSON form, length-prefixed.
  */
-public final class DeliveryJobCodec implements MessageCodec<DeliveryJob, DeliveryJob> {
+final class DeliveryJobCodec implements MessageCodec<DeliveryJob, DeliveryJob> {
 
   /** Makes {@link DeliveryJob} a type the event bus carries. Every node registers it before deploying. */
   public static void register(EventBus bus) {

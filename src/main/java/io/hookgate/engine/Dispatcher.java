@@ -33,11 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * endpoint's breaker first, then sign, resolve (SSRF guard), POST with timeouts, and hand the outcome
  * to the {@link ResultWriter}. Never blocks its event loop.
  */
-public final class Dispatcher extends VerticleBase {
+final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
   /** Everything a dispatcher shares with the other verticles of its node. */
-  public record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
+  record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
                          EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
                          EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs) {
   }
@@ -74,7 +74,7 @@ public final class Dispatcher extends VerticleBase {
   private int waitingCount;
   private final int maxWaiting;
 
-  public Dispatcher(Services services, int instances) {
+  Dispatcher(Services services, int instances) {
     this.maxWaiting = Math.max(1, services.config().maxQueued() / Math.max(1, instances));
     this.services = services;
     this.config = services.config();

@@ -38,7 +38,7 @@ import java.util.UUID;
  * <p>Thread-safe: the node's dispatchers (each on its own event loop) queue results here; the queue is
  * guarded by this object's lock, and one write is in flight at a time.
  */
-public final class ResultWriter {
+final class ResultWriter {
   private static final Logger LOG = LoggerFactory.getLogger(ResultWriter.class);
   private static final int MAX_BATCH = 2000;
   private static final int MAX_MOVED = 20_000;

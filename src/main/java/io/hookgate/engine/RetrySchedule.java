@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * first entry is the initial send); jitter spreads retries so a recovering endpoint is not hit by a
  * synchronized wave. A receiver's {@code Retry-After} is honoured up to a bound.
  */
-public final class RetrySchedule {
+final class RetrySchedule {
   private final List<Duration> delays;
   private final double jitter;
   private final Duration maxRetryAfter;
@@ -24,10 +24,6 @@ public final class RetrySchedule {
     this.delays = List.copyOf(delays);
     this.jitter = jitter;
     this.maxRetryAfter = maxRetryAfter;
-  }
-
-  public int maxAttempts() {
-    return delays.size();
   }
 
   /**

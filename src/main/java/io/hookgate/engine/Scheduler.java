@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * room for, so the backlog waits in PostgreSQL. It also keeps the node's {@link FanoutLedger}: its low
  * water, and the recovery of nodes that died with deliveries not yet written.
  */
-public final class Scheduler extends VerticleBase {
+final class Scheduler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   private static final long DUE_GAUGE_PERIOD_MS = 5_000;
   private static final long LEDGER_PERIOD_MS = 1_000;

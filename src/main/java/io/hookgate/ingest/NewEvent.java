@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * One event a platform pushed, validated, with the JSON envelope that will be signed and sent:
  * {@code {"id","type","created_at","merchant_id","livemode","data"}}.
  */
-public record NewEvent(String id, String type, String merchantId, String inventoryLocation, OffsetDateTime occurredAt,
+record NewEvent(String id, String type, String merchantId, String inventoryLocation, OffsetDateTime occurredAt,
                        boolean livemode, Set<UUID> applicationIds, String body) {
 
   private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_.:\\-]{1,128}$");

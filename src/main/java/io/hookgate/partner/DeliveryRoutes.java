@@ -42,7 +42,7 @@ import java.util.function.Function;
  * in a window. Partners see their application's deliveries; the Platform API sees all of them (support).
  * A delivery's row, its event's payload and its attempts come from their owners and are put together here.
  */
-public final class DeliveryRoutes {
+final class DeliveryRoutes {
   private static final String NOT_FOUND = "Delivery not found";
   private static final String WEBHOOK_NOT_FOUND = "Webhook subscription not found";
   private static final String NOT_ACTIVE = "Webhook subscription is not active";
@@ -58,7 +58,7 @@ public final class DeliveryRoutes {
   private final HookgateConfig config;
   private final String nodeId;
 
-  public DeliveryRoutes(Vertx vertx, Pool pool, DeliveryStore deliveries, EventStore events, AttemptStore attempts,
+  DeliveryRoutes(Vertx vertx, Pool pool, DeliveryStore deliveries, EventStore events, AttemptStore attempts,
                         SubscriptionStore subscriptions, SubscriptionIndex index, HookgateConfig config, String nodeId) {
     this.vertx = vertx;
     this.pool = pool;
@@ -71,7 +71,7 @@ public final class DeliveryRoutes {
     this.nodeId = nodeId;
   }
 
-  public void mount(Operations ops) {
+  void mount(Operations ops) {
     Function<RoutingContext, UUID> partner = ctx -> Partner.of(ctx).applicationId();
     Function<RoutingContext, UUID> platform = ctx -> queryUuid(ctx, "application_id");
     ops.on("listDeliveries", ctx -> list(ctx, partner.apply(ctx)))

@@ -31,20 +31,20 @@ import java.util.UUID;
  * to plot. Everything is read from the hourly roll-up, so the cost depends on the range, never on how
  * many attempts were recorded.
  */
-public final class StatsRoutes {
+final class StatsRoutes {
   private static final String NOT_FOUND = "Webhook subscription not found";
   private static final Duration MAX_RANGE = Duration.ofDays(366);
   private final Pool pool;
   private final SubscriptionStore subscriptions;
   private final StatsStore stats;
 
-  public StatsRoutes(Pool pool, SubscriptionStore subscriptions, StatsStore stats) {
+  StatsRoutes(Pool pool, SubscriptionStore subscriptions, StatsStore stats) {
     this.pool = pool;
     this.subscriptions = subscriptions;
     this.stats = stats;
   }
 
-  public void mount(Operations ops) {
+  void mount(Operations ops) {
     ops.on("getWebhookStats", this::stats);
   }
 

@@ -29,7 +29,7 @@ import java.util.Locale;
 import java.util.UUID;
 
 /** Partner API: webhook subscriptions ({@code /api/partner/v1/webhooks}). */
-public final class SubscriptionRoutes {
+final class SubscriptionRoutes {
   static final String NOT_FOUND = "Webhook subscription not found";
   private static final int MAX_DESCRIPTION = 500;
   private static final String PARTNER_DISABLED = "Disabled by the partner";
@@ -45,7 +45,7 @@ public final class SubscriptionRoutes {
   private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
 
-  public SubscriptionRoutes(Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
+  SubscriptionRoutes(Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
                             EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api) {
     this.pool = pool;
     this.store = store;
@@ -57,7 +57,7 @@ public final class SubscriptionRoutes {
     this.api = api;
   }
 
-  public void mount(Operations ops) {
+  void mount(Operations ops) {
     ops.on("createWebhook", this::create)
       .on("listWebhooks", this::list)
       .on("getWebhook", this::get)
@@ -123,7 +123,7 @@ public final class SubscriptionRoutes {
     Responses.reply(ctx, 200, updated);
   }
 
-  /** activate / deactivate (seed 002's setActive) and pause / resume. */
+  /** activate / deactivate (the POS partners' setActive) and pause / resume. */
   private void changeStatus(RoutingContext ctx, Subscription.Status status) {
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
     Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
@@ -223,7 +223,7 @@ public final class SubscriptionRoutes {
     return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
 
-  /** {@code status} and seed 002's {@code is_active} both set the status; they must agree when both are sent. */
+  /** {@code status} and {@code is_active} (as POS partners know it) both set the status; they must agree when both are sent. */
   private static Subscription.Status status(JsonObject body) {
     Subscription.Status status = null;
     if (body.containsKey("status")) {

@@ -39,7 +39,7 @@ import java.util.UUID;
  * </ul>
  * Both skip the circuit breaker (the point is to probe the endpoint) but not the SSRF guard.
  */
-public final class TestingRoutes {
+final class TestingRoutes {
   private static final String NOT_FOUND = "Webhook subscription not found";
   private static final String NOT_ACTIVE = "Webhook subscription is not active";
   private static final int PREVIEW_CHARS = 1024;
@@ -53,10 +53,10 @@ public final class TestingRoutes {
   private final String nodeId;
 
   /** The tables a test delivery is written to, each by its owner. */
-  public record Stores(EventStore events, DeliveryStore deliveries, AttemptStore attempts) {
+  record Stores(EventStore events, DeliveryStore deliveries, AttemptStore attempts) {
   }
 
-  public TestingRoutes(Pool pool, Stores stores, SubscriptionStore subscriptions, SubscriptionIndex index,
+  TestingRoutes(Pool pool, Stores stores, SubscriptionStore subscriptions, SubscriptionIndex index,
                        EventCatalog catalog, Sender sender, String nodeId) {
     this.pool = pool;
     this.stores = stores;
@@ -67,7 +67,7 @@ public final class TestingRoutes {
     this.nodeId = nodeId;
   }
 
-  public void mount(Operations ops) {
+  void mount(Operations ops) {
     ops.on("pingWebhook", this::ping)
       .on("testWebhook", this::test);
   }

@@ -2,6 +2,15 @@ package io.hookgate.subscription;
 
 import io.hookgate.auth.Credentials;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -16,6 +25,7 @@ import java.util.UUID;
  * ciphertext copied onto another row does not decrypt.
  */
 public final class SecretBox {
+  private static final Logger LOG = LoggerFactory.getLogger(SecretBox.class);
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
 
@@ -54,5 +64,30 @@ public final class SecretBox {
 
   private static byte[] aad(UUID owner) {
     return ByteBuffer.allocate(16).putLong(owner.getMostSignificantBits()).putLong(owner.getLeastSignificantBits()).array();
+  }
+
+  /**
+   * Embedded mode without a configured key: a key made once and kept beside the data it protects,
+   * readable only by the owner.
+   */
+  public static byte[] localKey(Path dataDir) {
+    Path file = dataDir.resolve("secret-encryption.key");
+    try {
+      if (Files.exists(file)) {
+        return Base64.getDecoder().decode(Files.readString(file).trim());
+      }
+      Files.createDirectories(dataDir);
+      byte[] key = Credentials.randomBytes(32);
+      Files.writeString(file, Base64.getEncoder().encodeToString(key));
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+      LOG.warn("No security.secret-encryption-key configured: created {} (keep it with the data)", file);
+      return key;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create " + file, e);
+    }
   }
 }

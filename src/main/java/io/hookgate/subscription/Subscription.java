@@ -27,7 +27,7 @@ public record Subscription(
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
 
-  /** {@code health_status} of seed 002; the status is derived, the rest is kept by the result writer. */
+  /** {@code health_status} as POS partners know it; the status is derived, the rest is kept by the result writer. */
   public record Health(double successRate, String lastFailureReason,
                        OffsetDateTime lastSuccessAt, OffsetDateTime lastFailureAt) {
     JsonObject toJson(String status) {
