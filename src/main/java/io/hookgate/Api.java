@@ -1,6 +1,5 @@
 package io.hookgate;
 
-import io.hookgate.partner.PartnerApi;
 import io.hookgate.application.ApplicationRoutes;
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.application.OAuthRoutes;
@@ -22,6 +21,7 @@ import io.hookgate.ingest.EventRoutes;
 import io.hookgate.ingest.IngestWriter;
 import io.hookgate.ops.OpsRoutes;
 import io.hookgate.outbound.Sender;
+import io.hookgate.partner.PartnerApi;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

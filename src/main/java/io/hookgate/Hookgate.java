@@ -41,6 +41,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
@@ -94,6 +95,14 @@ public final class Hookgate implements AutoCloseable {
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
   public static Hookgate start(HookgateConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts everything with {@code clock} as the delivery engine's notion of now: when retries are due and
+   * since when an endpoint has been failing. Tests move it forward instead of waiting.
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock) {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
@@ -127,7 +136,7 @@ public final class Hookgate implements AutoCloseable {
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
-      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances));
+      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
 
       Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
         eventTypes, new EventCatalog(eventTypes, nodePool));

@@ -4,14 +4,8 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.support.NodeProcess;
-
-
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

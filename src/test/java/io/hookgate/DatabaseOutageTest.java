@@ -3,11 +3,7 @@ package io.hookgate;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -2,14 +2,8 @@ package io.hookgate;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 

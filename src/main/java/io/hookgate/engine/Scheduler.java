@@ -1,9 +1,9 @@
 package io.hookgate.engine;
 
-import io.hookgate.limits.InFlightLimits;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.limits.InFlightLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;

@@ -1,15 +1,20 @@
 package io.hookgate.partner;
 
-import io.hookgate.outbound.Sender;
-import io.hookgate.engine.DeliveryJob;
-import io.hookgate.engine.Attempt;
 import io.hookgate.auth.Partner;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.engine.Attempt;
+import io.hookgate.engine.AttemptStore;
+import io.hookgate.engine.DeliveryJob;
+import io.hookgate.engine.DeliveryStatus;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.Envelope;
+import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
+import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -17,15 +22,10 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.hookgate.engine.AttemptStore;
-import io.hookgate.engine.DeliveryStatus;
-import io.hookgate.engine.DeliveryStore;
-import io.hookgate.engine.Envelope;
-import io.hookgate.engine.EventStore;
-import java.util.List;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 
 /**

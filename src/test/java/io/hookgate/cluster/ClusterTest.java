@@ -4,17 +4,9 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.support.NodeProcess;
-
-
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

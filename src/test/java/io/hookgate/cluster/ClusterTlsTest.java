@@ -2,14 +2,8 @@ package io.hookgate.cluster;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;

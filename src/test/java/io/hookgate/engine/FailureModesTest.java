@@ -1,21 +1,16 @@
 package io.hookgate.engine;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -28,19 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How delivery behaves when endpoints misbehave: timeouts, Retry-After, 410, hangs, dead nodes, TLS. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FailureModesTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("delivery")
-      .put("max-retry-after", "10s")
-      .put("request-timeout-ms", 1500)));
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery(tree -> tree.getJsonObject("delivery")
+    .put("max-retry-after", "10s")
+    .put("request-timeout-ms", 1500)));
 
   private JsonObject delivery(String eventId) {
     JsonArray deliveries = gw.event(eventId).getJsonArray("deliveries");

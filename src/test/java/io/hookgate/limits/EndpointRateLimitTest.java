@@ -1,11 +1,7 @@
 package io.hookgate.limits;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

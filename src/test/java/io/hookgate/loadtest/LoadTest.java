@@ -4,8 +4,6 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.support.NodeProcess;
-
-
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,8 +1,6 @@
 package io.hookgate.loadtest;
 
 import io.hookgate.loadtest.LoadTestRunner;
-
-
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
