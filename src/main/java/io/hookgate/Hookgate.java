@@ -186,6 +186,8 @@ public final class Hookgate implements AutoCloseable {
       .setPreferNativeTransport(true)
       .setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
+        // Its own name, so a second gateway in the same JVM (as in tests) does not report into this one's registry.
+        .setRegistryName("hookgate-" + UUID.randomUUID())
         .setJvmMetricsEnabled(true)
         // Outbound webhooks are measured by Hookgate's own meters (docs/decisions/006-outbound-client-metrics.md).
         .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
