@@ -1,5 +1,6 @@
 package io.hookgate.engine;
 
+import io.hookgate.subscription.Subscription;
 import io.hookgate.support.Receiver;
 import io.hookgate.support.TestGateway;
 import io.vertx.core.http.HttpMethod;
@@ -85,6 +86,9 @@ class FailureModesTest {
       assertThat(delivery(id).getInteger("attempts")).isEqualTo(1);
       eventually(() -> "DISABLED".equals(webhook(token, sub).getString("status")), 10_000, "the subscription to be disabled");
       assertThat(webhook(token, sub).getString("disabled_reason")).contains("410");
+      // The node's index hears of it a moment after the commit the API reads; until then an event is still sent.
+      eventually(() -> gw.gateway().subscriptions().get(UUID.fromString(sub)).status() == Subscription.Status.DISABLED,
+        5_000, "the node's index to know");
 
       String later = gw.ingest(TestGateway.event("customer.updated", new JsonObject())).getString("id");
       // Ingest may still see the subscription active (its index hears of the change shortly after);
