@@ -21,6 +21,7 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.retention.Retention;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -78,10 +79,12 @@ public final class Hookgate implements AutoCloseable {
   private final Engine engine;
   private final ApiVerticle api;
   private final String apiDeployment;
+  private final Retention retention;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
-                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment) {
+                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
+                   Retention retention) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -91,6 +94,7 @@ public final class Hookgate implements AutoCloseable {
     this.engine = engine;
     this.api = api;
     this.apiDeployment = apiDeployment;
+    this.retention = retention;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -125,8 +129,8 @@ public final class Hookgate implements AutoCloseable {
       String nodeId = clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();
 
       SubscriptionStore subscriptions = new SubscriptionStore(new SecretBox(config.security().secretEncryptionKey()));
-      Engine.Stores stores = new Engine.Stores(new EventStore(), new DeliveryStore(), new AttemptStore(),
-        new StatsStore(), subscriptions);
+      Engine.Stores stores = new Engine.Stores(new EventStore(config.retention().partitionInterval()),
+        new DeliveryStore(), new AttemptStore(), new StatsStore(), subscriptions);
       ApplicationStore applications = new ApplicationStore();
       EventTypeStore eventTypes = new EventTypeStore();
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
@@ -136,6 +140,9 @@ public final class Hookgate implements AutoCloseable {
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
+      // Partitions for now and ahead exist before the first event is taken.
+      Retention retention = new Retention(config, stores, registry, clock);
+      await(vertx.deployVerticle(retention));
       Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
 
       Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
@@ -150,7 +157,7 @@ public final class Hookgate implements AutoCloseable {
       scheduleUpkeep(vertx, nodePool, applications, subscriptions);
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment);
+        apiDeployment, retention);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -244,6 +251,10 @@ public final class Hookgate implements AutoCloseable {
   }
 
   /** This node's view of the subscriptions. */
+  public Retention retention() {
+    return retention;
+  }
+
   public SubscriptionIndex subscriptions() {
     return index;
   }

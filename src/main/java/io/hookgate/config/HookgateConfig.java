@@ -25,7 +25,8 @@ public record HookgateConfig(
   Path eventTypesFile,
   Ingest ingest,
   Delivery delivery,
-  Cluster cluster) {
+  Cluster cluster,
+  Retention retention) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -67,6 +68,21 @@ public record HookgateConfig(
 
   /** A member's certificate and key, and the CA that every member's certificate must be signed by (PEM files). */
   public record Tls(Path certFile, Path keyFile, Path caFile) {
+  }
+
+  /**
+   * @param history         events, deliveries and attempts are kept this long; zero keeps them forever
+   * @param stats           the hourly roll-up is kept this long; zero keeps it forever
+   */
+  public record Retention(Duration partitionInterval, int partitionsAhead, Duration history, Duration stats,
+                          Duration statsPartitionInterval, Duration checkInterval, Duration lockTimeout) {
+    public boolean keepsHistoryForever() {
+      return history.isZero();
+    }
+
+    public boolean keepsStatsForever() {
+      return stats.isZero();
+    }
   }
 
   public record Breaker(int failureThreshold, Duration resetTimeout) {
@@ -154,7 +170,29 @@ public record HookgateConfig(
       Path.of(root.nonEmpty("event-types-file")),
       ingest,
       delivery,
-      cluster(root.section("cluster")));
+      cluster(root.section("cluster")),
+      retention(root.section("retention")));
+  }
+
+  private static Retention retention(ConfigReader r) {
+    Duration interval = r.duration("partition-interval");
+    if (interval.compareTo(Duration.ofMinutes(1)) < 0 || interval.toMillis() % 1000 != 0) {
+      throw new ConfigException(r.key("partition-interval"), "must be at least 1m, in whole seconds");
+    }
+    Duration history = r.duration("history");
+    if (!history.isZero() && history.compareTo(interval) < 0) {
+      throw new ConfigException(r.key("history"), "must be 0 (keep forever) or at least retention.partition-interval");
+    }
+    Duration statsInterval = r.duration("stats-partition-interval");
+    if (statsInterval.compareTo(Duration.ofHours(1)) < 0 || statsInterval.toMillis() % 3_600_000 != 0) {
+      throw new ConfigException(r.key("stats-partition-interval"), "must be whole hours, at least 1h");
+    }
+    Duration stats = r.duration("stats");
+    if (!stats.isZero() && stats.compareTo(statsInterval) < 0) {
+      throw new ConfigException(r.key("stats"), "must be 0 (keep forever) or at least retention.stats-partition-interval");
+    }
+    return new Retention(interval, r.integer("partitions-ahead", 1, 1000), history, stats, statsInterval,
+      r.duration("check-interval"), r.duration("lock-timeout"));
   }
 
   private static Cluster cluster(ConfigReader c) {
@@ -240,21 +278,21 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster, retention);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, retention);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
-      cluster.on());
+      cluster.on(), retention);
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster, retention);
   }
 }

@@ -192,17 +192,20 @@ public final class FanoutLedger {
   private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why, Counter recovered) {
     List<UUID> ids = new ArrayList<>();
     List<String> eventIds = new ArrayList<>();
+    Instant[] span = {Instant.MAX, Instant.MIN};
     open.forEach((id, entry) -> {
       if (entry.receivedAt().isBefore(receivedBefore)) {
         ids.add(id);
         eventIds.add(entry.eventId());
+        span[0] = entry.receivedAt().isBefore(span[0]) ? entry.receivedAt() : span[0];
+        span[1] = entry.receivedAt().isAfter(span[1]) ? entry.receivedAt() : span[1];
       }
     });
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
     Set<UUID> wanted = Set.copyOf(ids);
-    return pool.withTransaction(conn -> events.fanoutOf(conn, Set.copyOf(eventIds))
+    return pool.withTransaction(conn -> events.fanoutOf(conn, Set.copyOf(eventIds), span[0], span[1])
         .map(fanned -> fanned.stream().filter(f -> wanted.contains(f.deliveryId())).toList())
         .compose(fanned -> writeMissing(conn, fanned)))
       .map(written -> {

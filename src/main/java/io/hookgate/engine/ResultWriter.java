@@ -236,7 +236,8 @@ final class ResultWriter {
       .map(this::advance).toList();
     List<DeliveryStore.Moved> movedRows = m.stream().filter(x -> x.job().unrecorded() == null)
       .sorted(Comparator.comparing(x -> x.job().deliveryId()))
-      .map(x -> new DeliveryStore.Moved(x.job().deliveryId(), x.kind(), x.at(), x.reason())).toList();
+      .map(x -> new DeliveryStore.Moved(x.job().deliveryId(), x.kind(), x.at(), x.reason(), x.job().createdAt()))
+      .toList();
     List<UUID> subscriptions = attempts.stream().map(a -> a.job().subscriptionId()).distinct().sorted().toList();
     Set<UUID> failing = new HashSet<>();
     Set<UUID> gone = new HashSet<>();
@@ -276,7 +277,8 @@ final class ResultWriter {
   private DeliveryStore.Advance advance(Recorded r) {
     Attempt a = r.attempt();
     return new DeliveryStore.Advance(a.job().deliveryId(), a.number(), r.decision().status(),
-      r.decision() == Decision.RETRY ? r.nextAttemptAt() : clock.instant(), a.status(), a.failureReason());
+      r.decision() == Decision.RETRY ? r.nextAttemptAt() : clock.instant(), a.status(), a.failureReason(),
+      a.job().createdAt());
   }
 
   /**

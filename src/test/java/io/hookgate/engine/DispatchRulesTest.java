@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -93,7 +94,7 @@ class DispatchRulesTest {
 
   private static Attempt attempt(int number, Integer status, String failureReason, Duration retryAfter) {
     DeliveryJob job = new DeliveryJob(UUID.randomUUID(), "evt_1", UUID.randomUUID(), "order.created", number - 1,
-      "{}", null);
+      "{}", Instant.now(), null);
     Exchange exchange = new Exchange(OffsetDateTime.now(), new JsonObject(), status, new JsonObject(), "", 5,
       failureReason, retryAfter);
     return new Attempt(job, number, exchange);

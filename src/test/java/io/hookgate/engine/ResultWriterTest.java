@@ -73,7 +73,7 @@ class ResultWriterTest {
       new ResultWriter.Stores(deliveries, new AttemptStore(), new StatsStore(), subscriptions),
       new SubscriptionIndex(gw.vertx(), pool, subscriptions),
       new HookgateConfig.AutoDisable(1000, Duration.ofDays(5)), new DeliveryMetrics(registry, limits), limits,
-      new FanoutLedger("writer-test", 60_000, registry, new EventStore(), subscriptions, deliveries),
+      new FanoutLedger("writer-test", 60_000, registry, new EventStore(Duration.ofDays(1)), subscriptions, deliveries),
       Clock.systemUTC());
   }
 
@@ -105,10 +105,10 @@ class ResultWriterTest {
     DeliveryJob job = retrying().get(0);
     // Attempt 3 reported while the row is at attempt 1: another node already sent attempt 2.
     writer.record(attempt(new DeliveryJob(job.deliveryId(), job.eventId(), job.subscriptionId(), job.type(), 2,
-      job.body(), null), 3, 500), ResultWriter.Decision.EXHAUSTED, null);
+      job.body(), job.createdAt()), 3, 500), ResultWriter.Decision.EXHAUSTED, null);
     // Attempt 1 reported again: a stale copy of the first.
     writer.record(attempt(new DeliveryJob(job.deliveryId(), job.eventId(), job.subscriptionId(), job.type(), 0,
-      job.body(), null), 1, 500), ResultWriter.Decision.EXHAUSTED, null);
+      job.body(), job.createdAt()), 1, 500), ResultWriter.Decision.EXHAUSTED, null);
     await(writer.drain(System.currentTimeMillis() + 10_000));
 
     Row row = gw.query("SELECT status, attempts FROM deliveries WHERE id = $1", job.deliveryId()).iterator().next();
@@ -126,10 +126,10 @@ class ResultWriterTest {
   /** Deliveries still retrying after their first attempt, as the jobs of their next one. */
   private List<DeliveryJob> retrying() {
     List<DeliveryJob> jobs = new ArrayList<>();
-    gw.query("SELECT d.id, d.event_id, d.subscription_id, e.type, e.body FROM deliveries d JOIN events e"
+    gw.query("SELECT d.id, d.event_id, d.subscription_id, e.type, e.body, d.created_at FROM deliveries d JOIN events e"
         + " ON e.id = d.event_id WHERE d.status = 'retrying' AND d.attempts = 1 ORDER BY d.id")
       .forEach(r -> jobs.add(new DeliveryJob(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), 1,
-        r.getString(4), null)));
+        r.getString(4), r.getOffsetDateTime(5).toInstant())));
     assertThat(jobs).isNotEmpty();
     return jobs;
   }

@@ -297,7 +297,7 @@ class IngestTest {
     io.hookgate.limits.InFlightLimits limits = new io.hookgate.limits.InFlightLimits(100, 10);
     io.hookgate.subscription.SubscriptionStore subscriptions = new io.hookgate.subscription.SubscriptionStore(
       new io.hookgate.subscription.SecretBox(new byte[32]));
-    io.hookgate.engine.EventStore events = new io.hookgate.engine.EventStore();
+    io.hookgate.engine.EventStore events = new io.hookgate.engine.EventStore(java.time.Duration.ofDays(1));
     io.hookgate.engine.DeliveryStore deliveries = new io.hookgate.engine.DeliveryStore();
     io.hookgate.engine.FanoutLedger ledger = new io.hookgate.engine.FanoutLedger("isolation-node", 60_000, registry,
       events, subscriptions, deliveries);
