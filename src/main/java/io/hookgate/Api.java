@@ -22,6 +22,7 @@ import io.hookgate.ingest.IngestWriter;
 import io.hookgate.ops.OpsRoutes;
 import io.hookgate.outbound.Sender;
 import io.hookgate.partner.PartnerApi;
+import io.hookgate.retention.ErasureRoutes;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -99,6 +100,7 @@ final class Api {
       new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
       new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
       PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
+      new ErasureRoutes(pool).mount(ops);
       ops.checkComplete();
 
       Router router = builder.createRouter();

@@ -21,6 +21,7 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.retention.Erasures;
 import io.hookgate.retention.Retention;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
@@ -144,6 +145,7 @@ public final class Hookgate implements AutoCloseable {
       Retention retention = new Retention(config, stores, registry, clock);
       await(vertx.deployVerticle(retention));
       Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
+      await(vertx.deployVerticle(new Erasures(config, stores, nodeId)));
 
       Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
         eventTypes, new EventCatalog(eventTypes, nodePool));

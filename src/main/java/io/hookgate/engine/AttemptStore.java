@@ -65,6 +65,18 @@ public final class AttemptStore {
       .map(RowSet::rowCount);
   }
 
+  // ---- erasure: what the endpoint answered may repeat the payload ----
+
+  private static final String ERASE = """
+    UPDATE attempts SET response_body = NULL, response_headers = NULL
+     WHERE delivery_id = ANY($1) AND created_at >= $2 AND (response_body IS NOT NULL OR response_headers IS NOT NULL)""";
+
+  /** Erases the recorded answers of these deliveries' attempts (none made before {@code since}); how many. */
+  public Future<Integer> erase(SqlClient sql, List<UUID> deliveries, Instant since) {
+    return sql.preparedQuery(ERASE).execute(Tuple.of(deliveries.toArray(UUID[]::new), since.atOffset(ZoneOffset.UTC)))
+      .map(RowSet::rowCount);
+  }
+
   /** An attempt as logged. */
   public record Logged(int attempt, OffsetDateTime createdAt, JsonObject requestHeaders, Integer responseStatus,
                        JsonObject responseHeaders, String responseBody, int durationMs, String failureReason) {

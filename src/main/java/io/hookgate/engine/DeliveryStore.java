@@ -203,6 +203,28 @@ public final class DeliveryStore {
   private static final String EXPIRE_CARRIED = """
     DELETE FROM deliveries_default WHERE status IN ('success', 'failed') AND created_at < $1""";
 
+  // ---- erasure: deliveries of erased events stay in the history; those not sent yet never will be ----
+
+  private static final String OF_ERASED = """
+    SELECT id FROM deliveries WHERE event_id = ANY($1) AND created_at >= $2 AND created_at < $3::timestamptz + interval '1 minute'""";
+  private static final String STOP_ERASED = """
+    UPDATE deliveries SET status = 'failed', last_failure_reason = 'payload_erased', lease_owner = NULL,
+                          next_attempt_at = now(), completed_at = now(), updated_at = now()
+     WHERE event_id = ANY($1) AND created_at >= $2 AND created_at < $3::timestamptz + interval '1 minute'
+       AND status NOT IN ('success', 'failed')""";
+
+  /** The deliveries of these erased events (received between {@code from} and {@code to}). */
+  public Future<List<UUID>> ofErased(SqlClient sql, List<String> events, Instant from, Instant to) {
+    return sql.preparedQuery(OF_ERASED).execute(Tuple.of(events.toArray(String[]::new), utc(from), utc(to)))
+      .map(DeliveryStore::ids);
+  }
+
+  /** Deliveries of erased events that are not final fail: there is nothing left to send; how many. */
+  public Future<Integer> stopErased(SqlClient sql, List<String> events, Instant from, Instant to) {
+    return sql.preparedQuery(STOP_ERASED).execute(Tuple.of(events.toArray(String[]::new), utc(from), utc(to)))
+      .map(RowSet::rowCount);
+  }
+
   // ---- partners' test deliveries: one attempt, kept in the history as a test ----
 
   private static final String INSERT_TEST = """

@@ -90,6 +90,40 @@ public final class EventStore {
       .map(RowSet::rowCount);
   }
 
+  // ---- erasure: a merchant's payloads, in bounded steps ----
+
+  /** The oldest events of the merchant in the range that still have their payload lose it. */
+  private static final String ERASE = """
+    WITH e AS (SELECT id, received_at FROM events
+                WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 AND erased_at IS NULL
+                ORDER BY received_at LIMIT $4 FOR UPDATE)
+    UPDATE events x SET body = NULL, erased_at = now()
+      FROM e WHERE x.id = e.id AND x.received_at = e.received_at
+    RETURNING x.id, x.received_at""";
+
+  /** Events whose payload was just erased: their ids and receive times. */
+  public record Erased(List<String> ids, Instant from, Instant to) {
+    public boolean isEmpty() {
+      return ids.isEmpty();
+    }
+  }
+
+  /** Erases the payloads of up to {@code limit} of the merchant's events received in [from, until). */
+  public Future<Erased> erase(SqlClient sql, String merchantId, Instant from, Instant until, int limit) {
+    return sql.preparedQuery(ERASE).execute(Tuple.of(merchantId, utc(from), utc(until), limit)).map(rows -> {
+      List<String> ids = new ArrayList<>(rows.size());
+      Instant first = Instant.MAX;
+      Instant last = Instant.MIN;
+      for (Row row : rows) {
+        ids.add(row.getString("id"));
+        Instant at = row.getOffsetDateTime("received_at").toInstant();
+        first = at.isBefore(first) ? at : first;
+        last = at.isAfter(last) ? at : last;
+      }
+      return new Erased(ids, first, last);
+    });
+  }
+
   /** An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null). */
   public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
                     String applicationIdsJson, String body, int deliveriesCount, List<UUID> fanout,

@@ -2,8 +2,8 @@ package io.hookgate.db;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.subscription.SecretBox;
-import io.hookgate.support.Receiver;
 import io.hookgate.support.Receiver.Reply;
+import io.hookgate.support.Receiver;
 import io.hookgate.support.Slow;
 import io.hookgate.support.TestDatabase;
 import io.hookgate.support.TestGateway;
