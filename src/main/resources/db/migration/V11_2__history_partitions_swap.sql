@@ -2,7 +2,7 @@
 -- its first partition (its range was validated in step 2, so attaching reads no rows) or, when it is
 -- empty, dropped. Indexes are declared on the partitioned table and matched to the legacy table's
 -- existing ones, so none is built here. Later partitions (and their indexes) are created ahead of need
--- by the gateway, which also drops them once they pass the retention (docs/decisions/012).
+-- by the gateway, which also drops them once they pass the retention (see the decision record on history partitions).
 SET LOCAL lock_timeout = '10s';
 
 -- Payloads erased on a merchant's request: the event stays, without its body (metadata-only changes).

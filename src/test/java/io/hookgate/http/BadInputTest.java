@@ -291,6 +291,7 @@ class BadInputTest {
       case "testWebhook" -> new JsonObject().put("event", "order.created").put("payload", new JsonObject().put("a", "b"));
       case "rotateWebhookSecret" -> new JsonObject().put("grace_period_seconds", 60);
       case "recoverWebhook" -> new JsonObject().put("since", "2024-01-01").put("until", "2024-02-01");
+      case "requestErasure" -> new JsonObject().put("merchant_id", "shop-fuzz").put("until", "2024-02-01T00:00:00Z");
       default -> throw new IllegalStateException("no valid body for " + operationId);
     };
   }
