@@ -169,15 +169,23 @@ public final class DeliveryStore {
     nullif(next_attempt_at, 'infinity') AS next_attempt_at, last_status_code, last_failure_reason, created_at,
     updated_at, completed_at, is_test""";
   private static final String STATUS_OF = """
-    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)""";
+    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s""";
+  private static final String GET = "SELECT " + COLUMNS
+    + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s";
   /** A final delivery, or one waiting for its next retry, gets a new attempt now (leased to the asking node). */
   private static final String RETRY = """
     UPDATE deliveries
        SET status = 'retrying', next_attempt_at = now() + $3 * interval '1 millisecond', lease_owner = $4,
            completed_at = NULL, updated_at = now()
-     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)
+     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s
        AND (status IN ('success', 'failed') OR (status = 'retrying' AND next_attempt_at > now()))
     RETURNING id, event_id, subscription_id, event_type, attempts, created_at""";
+  /**
+   * A delivery's id from ingest is a version 7 UUID: it holds the moment it was made, just before its
+   * event's receive time (its row's {@code created_at}), so a lookup by id reads the one partition around
+   * it instead of every partition. Other ids (partners' test deliveries) are looked up everywhere.
+   */
+  private static final String NEAR_ID_TIME = " AND created_at >= $%d AND created_at < $%d";
   private static final String RECOVER = """
     WITH r AS (SELECT id, created_at FROM deliveries
                 WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
@@ -452,8 +460,20 @@ public final class DeliveryStore {
 
   /** One delivery, of the application when one is given; null when there is none. */
   public Future<Delivery> get(SqlClient sql, UUID id, UUID applicationId) {
-    return sql.preparedQuery("SELECT " + COLUMNS + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)")
-      .execute(Tuple.of(id, applicationId)).map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
+    return sql.preparedQuery(byId(GET, id, 3)).execute(nearIdTime(Tuple.of(id, applicationId), id))
+      .map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
+  }
+
+  private static String byId(String statement, UUID id, int firstBound) {
+    return String.format(statement, id.version() == 7 ? String.format(NEAR_ID_TIME, firstBound, firstBound + 1) : "");
+  }
+
+  private static Tuple nearIdTime(Tuple args, UUID id) {
+    if (id.version() == 7) {
+      Instant made = Instant.ofEpochMilli(id.getMostSignificantBits() >>> 16);
+      args.addOffsetDateTime(utc(made.minusSeconds(1))).addOffsetDateTime(utc(made.plusSeconds(60)));
+    }
+    return args;
   }
 
   /** Every delivery of an event (received at {@code receivedAt}) that has its row. */
@@ -463,13 +483,13 @@ public final class DeliveryStore {
 
   /** The status and subscription of a delivery, or null when it does not exist (for the application). */
   public Future<Row> statusOf(SqlClient sql, UUID id, UUID applicationId) {
-    return sql.preparedQuery(STATUS_OF).execute(Tuple.of(id, applicationId))
+    return sql.preparedQuery(byId(STATUS_OF, id, 3)).execute(nearIdTime(Tuple.of(id, applicationId), id))
       .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }
 
   /** Leases the delivery for an attempt now; what its job needs but the payload, or null when it cannot be retried now. */
   public Future<Claimed> retry(SqlClient sql, UUID id, UUID applicationId, long leaseMs, String node) {
-    return sql.preparedQuery(RETRY).execute(Tuple.of(id, applicationId, leaseMs, node))
+    return sql.preparedQuery(byId(RETRY, id, 5)).execute(nearIdTime(Tuple.of(id, applicationId, leaseMs, node), id))
       .map(rows -> rows.size() == 0 ? null : claimed(rows).get(0));
   }
 

@@ -54,7 +54,8 @@ public final class LoadTest {
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
                  Path out, List<String> gatewayJvm, int batch, String database, int deadRate,
-                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, int soakRate) {
+                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, int soakRate,
+                 int historyDays, int historyPerDay) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -86,7 +87,10 @@ public final class LoadTest {
         // Gateway settings over conf/hookgate.yaml: --gateway-config=delivery.max-in-flight=8000,http.instances=1
         settings(a.getOrDefault("gateway-config", "")),
         // Events/s of the soak: steady, well below capacity, for as long as --duration (15 minutes or more).
-        Integer.parseInt(a.getOrDefault("soak-rate", "500")));
+        Integer.parseInt(a.getOrDefault("soak-rate", "500")),
+        // The history queries: days of synthetic history, and events (each one delivery, one attempt) a day.
+        Integer.parseInt(a.getOrDefault("history-days", "30")),
+        Integer.parseInt(a.getOrDefault("history-per-day", "50000")));
     }
 
     private static Map<String, String> settings(String list) {
@@ -164,6 +168,7 @@ public final class LoadTest {
         case "restart" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, 0, true)));
         case "smoke" -> scenarios.put(name, scenario(new Scenario(name, 200, 2, 0, 0, false)));
         case "soak" -> scenarios.put(name, scenario(new Scenario(name, options.soakRate(), 1, 0, 0, false, true)));
+        case "history" -> report.put("history", new HistoryQueries(vertx, options.historyDays(), options.historyPerDay()).run());
         default -> {
           // throughput-f<N>: closed loop at any fan-out (N subscriptions to the event type);
           // latency-<R>: open loop at R events/s, fan-out 1.
