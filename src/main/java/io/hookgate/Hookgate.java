@@ -21,6 +21,7 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.ops.Readiness;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -148,6 +149,7 @@ public final class Hookgate implements AutoCloseable {
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
       scheduleUpkeep(vertx, nodePool, applications, subscriptions);
+      new Readiness(vertx, nodePool, membership, registry).start();
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
         apiDeployment);

@@ -4,7 +4,6 @@ import io.hookgate.cluster.Membership;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -14,7 +13,6 @@ import io.vertx.sqlclient.Pool;
  * database answers), {@code /metrics} (Prometheus text) and {@code /openapi.yaml} (the API contract).
  */
 public final class OpsRoutes {
-  private static final long READY_DB_TIMEOUT_MS = 2_000;
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String openApiText;
@@ -38,24 +36,9 @@ public final class OpsRoutes {
     Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
   }
 
-  /**
-   * Ready when the database answers within {@value #READY_DB_TIMEOUT_MS} ms and the node is not
-   * stopping and, when clustered, an active member. A database that does not answer at all (frozen,
-   * or a network that drops packets) makes the node not ready, promptly, rather than hanging the probe.
-   */
+  /** Ready as {@link Readiness} says, asked now, with what stands in the way when it is not. */
   private void ready(RoutingContext ctx) {
-    Promise<Void> answered = Promise.promise();
-    long timer = ctx.vertx().setTimer(READY_DB_TIMEOUT_MS,
-      id -> answered.tryFail("the database did not answer within " + READY_DB_TIMEOUT_MS + " ms"));
-    pool.query("SELECT 1").execute().onComplete(result -> {
-      ctx.vertx().cancelTimer(timer);
-      if (result.succeeded()) {
-        answered.tryComplete();
-      } else {
-        answered.tryFail(result.cause());
-      }
-    });
-    answered.future().onComplete(db -> {
+    Readiness.database(ctx.vertx(), pool).onComplete(db -> {
       boolean ready = db.succeeded() && membership.ready();
       Responses.send(ctx, ready ? 200 : 503, new JsonObject()
         .put("status", ready ? "READY" : "NOT_READY")
