@@ -29,20 +29,20 @@ import java.util.UUID;
 public final class EventStore {
   private static final String INSERT = """
     INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
-                        deliveries_count, ingest_node, fanout, fanout_subscriptions)
+                        deliveries_count, ingest_node, fanout, fanout_subscriptions, request_id)
     SELECT e.id, e.type, e.merchant_id, e.occurred_at, $11, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
-           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[]
+           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[], e.request_id
       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[],
-                  $9::text[], $10::text[])
+                  $9::text[], $10::text[], $13::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
-                fanout_subscriptions)
+                fanout_subscriptions, request_id)
     ON CONFLICT (id) DO NOTHING
     RETURNING id""";
   private static final String DELIVERIES_COUNT = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
   private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1)";
   private static final String GET = """
     SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body, fanout,
-           fanout_subscriptions
+           fanout_subscriptions, request_id
       FROM events WHERE id = $1""";
   private static final String FANOUT_OF_NODE = """
     SELECT id, type, received_at, fanout, fanout_subscriptions FROM events
@@ -52,15 +52,18 @@ public final class EventStore {
   private static final String INSERT_TEST = """
     INSERT INTO events (id, type, occurred_at, livemode, body, deliveries_count) VALUES ($1, $2, $3, false, $4, 1)""";
 
-  /** An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null). */
+  /**
+   * An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null);
+   * {@code requestId} is the API request that brought it (null for Hookgate's own events).
+   */
   public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
                     String applicationIdsJson, String body, int deliveriesCount, List<UUID> fanout,
-                    List<UUID> fanoutSubscriptions) {
+                    List<UUID> fanoutSubscriptions, String requestId) {
   }
 
   /** An event as stored, with the deliveries of its fan-out. */
   public record Stored(String id, String type, String merchantId, OffsetDateTime occurredAt, OffsetDateTime receivedAt,
-                       boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout) {
+                       boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout, String requestId) {
   }
 
   /** A delivery in an event's fan-out: sent straight from ingest, its row written with its first outcome. */
@@ -75,7 +78,7 @@ public final class EventStore {
     return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
-        .value(utc(receivedAt)).value(node).tuple())
+        .value(utc(receivedAt)).value(node).tuple().addArrayOfString(requestIds(events)))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -116,7 +119,7 @@ public final class EventStore {
       Row row = rows.iterator().next();
       return new Stored(row.getString("id"), row.getString("type"), row.getString("merchant_id"),
         row.getOffsetDateTime("occurred_at"), row.getOffsetDateTime("received_at"), row.getBoolean("livemode"),
-        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row));
+        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row), row.getString("request_id"));
     });
   }
 
@@ -154,6 +157,14 @@ public final class EventStore {
         row.getOffsetDateTime("received_at").toInstant()));
     }
     return fanned;
+  }
+
+  private static String[] requestIds(List<New> events) {
+    String[] ids = new String[events.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = events.get(i).requestId();
+    }
+    return ids;
   }
 
   /** A uuid[] literal, or null for no fan-out (the statement casts it). */

@@ -8,6 +8,7 @@ import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
+import io.hookgate.http.RequestIds;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.buffer.Buffer;
@@ -78,7 +79,7 @@ public final class EventRoutes {
         ctx.fail(e);
         return;
       }
-      writer.write(events, index).onSuccess(results -> {
+      writer.write(events, index, RequestIds.of(ctx)).onSuccess(results -> {
         JsonArray data = new JsonArray();
         results.forEach(r -> data.add(new JsonObject().put("id", r.id()).put("deliveries", r.deliveries())
           .put("duplicate", r.duplicate())));
@@ -116,6 +117,7 @@ public final class EventRoutes {
         .put("occurred_at", Json.timestamp(stored.occurredAt()))
         .put("received_at", Json.timestamp(stored.receivedAt()))
         .put("livemode", stored.livemode())
+        .put("request_id", stored.requestId())
         .put("application_ids", stored.applicationIds())
         .put("data", new JsonObject(stored.body()).getJsonObject("data"));
       return deliveries.ofEvent(pool, id).map(rows -> event.put("deliveries", deliveries(stored, rows)));

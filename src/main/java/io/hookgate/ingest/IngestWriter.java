@@ -61,8 +61,8 @@ public final class IngestWriter {
   private record Item(NewEvent event, List<Delivery> deliveries) {
   }
 
-  /** The events of one API request and the promise that answers it. */
-  private record Request(List<Item> items, Promise<List<Result>> promise) {
+  /** The events of one API request, its id, and the promise that answers it. */
+  private record Request(List<Item> items, String requestId, Promise<List<Result>> promise) {
   }
 
   /** Queued events that are written without waiting for more (the commit wait is for a handful). */
@@ -103,8 +103,11 @@ public final class IngestWriter {
     this.limits = limits;
   }
 
-  /** Matches each event to its subscriptions and writes them; completes after the commit. */
-  public Future<List<Result>> write(List<NewEvent> newEvents, SubscriptionIndex index) {
+  /**
+   * Matches each event to its subscriptions and writes them, recording {@code requestId} (the request that
+   * brought them, or null) on each; completes after the commit.
+   */
+  public Future<List<Result>> write(List<NewEvent> newEvents, SubscriptionIndex index, String requestId) {
     List<Item> items = new ArrayList<>(newEvents.size());
     for (NewEvent event : newEvents) {
       List<Delivery> fanout = new ArrayList<>();
@@ -120,7 +123,7 @@ public final class IngestWriter {
       items.add(new Item(event, fanout));
     }
     Promise<List<Result>> promise = Promise.promise();
-    queue.add(new Request(items, promise));
+    queue.add(new Request(items, requestId, promise));
     queuedEvents += items.size();
     if (!writing && !waiting) {
       if (commitWaitMs == 0 || queuedEvents >= WRITE_AT_ONCE) {
@@ -175,10 +178,12 @@ public final class IngestWriter {
     // The same id twice in one batch is written once; the later copies are reported as duplicates.
     Set<String> ids = new HashSet<>();
     List<Item> unique = new ArrayList<>();
+    Map<Item, String> requestIds = new IdentityHashMap<>();
     for (Request request : batch) {
       for (Item item : request.items()) {
         if (ids.add(item.event().id())) {
           unique.add(item);
+          requestIds.put(item, request.requestId());
         }
       }
     }
@@ -204,7 +209,8 @@ public final class IngestWriter {
         }
       }
       rows.add(new EventStore.New(e.id(), e.type(), e.merchantId(), e.occurredAt(), e.livemode(),
-        e.applicationIdsJson(), e.body(), item.deliveries().size(), fanned, fannedSubscriptions));
+        e.applicationIdsJson(), e.body(), item.deliveries().size(), fanned, fannedSubscriptions,
+        requestIds.get(item)));
     }
     Instant receivedAt = ledger.open(fanout);
     Future<Set<String>> inserted = born.isEmpty()
