@@ -21,6 +21,7 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogLevels;
 import io.hookgate.ops.Readiness;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
@@ -107,6 +108,7 @@ public final class Hookgate implements AutoCloseable {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
+    LogLevels.apply(config.logging().levels());
     EmbeddedPostgresServer embedded = null;
     Vertx vertx = null;
     try {

@@ -4,6 +4,7 @@ import io.hookgate.auth.Credentials;
 import io.hookgate.auth.Partner;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.logging.LogFormat;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
@@ -30,6 +31,7 @@ public final class Main {
       System.exit(2);
       return;
     }
+    LogFormat.use(config.logging().format());
     boolean generatedKey = config.adminKey().isEmpty();
     if (generatedKey) {
       config = config.withAdminKey(Credentials.random("hgk_"));

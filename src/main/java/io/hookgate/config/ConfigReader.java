@@ -4,7 +4,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -116,6 +118,29 @@ final class ConfigReader {
       list.add(Durations.parse(key(name) + "[" + i + "]", texts.get(i)));
     }
     return List.copyOf(list);
+  }
+
+  /** The key's mapping of names to single values, in file order; empty when it is set to nothing. */
+  Map<String, String> mapping(String name) {
+    if (!node.containsKey(name)) {
+      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
+    }
+    Object value = node.getValue(name);
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw new ConfigException(key(name), "must be a mapping");
+    }
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String field : object.fieldNames()) {
+      Object entry = object.getValue(field);
+      if (entry == null || entry instanceof JsonObject || entry instanceof JsonArray) {
+        throw new ConfigException(key(name) + "." + field, "must be a single value");
+      }
+      entries.put(field, entry.toString().trim());
+    }
+    return entries;
   }
 
   /** The key's list; empty when it is set to nothing. */

@@ -25,7 +25,8 @@ public record HookgateConfig(
   Path eventTypesFile,
   Ingest ingest,
   Delivery delivery,
-  Cluster cluster) {
+  Cluster cluster,
+  Logging logging) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -81,6 +82,13 @@ public record HookgateConfig(
                          int responseBodyMaxBytes, String userAgent,
                          boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
                          AutoDisable autoDisable) {
+  }
+
+  /**
+   * @param format text or json (at start-up)
+   * @param levels logger name to level (TRACE, DEBUG, INFO, WARN, ERROR, OFF), applied live
+   */
+  public record Logging(String format, Map<String, String> levels) {
   }
 
   public static HookgateConfig load(Path file, Map<String, String> env) {
@@ -154,7 +162,26 @@ public record HookgateConfig(
       Path.of(root.nonEmpty("event-types-file")),
       ingest,
       delivery,
-      cluster(root.section("cluster")));
+      cluster(root.section("cluster")),
+      logging(root.section("logging")));
+  }
+
+  private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  private static Logging logging(ConfigReader l) {
+    Map<String, String> levels = new java.util.LinkedHashMap<>();
+    l.mapping("levels").forEach((logger, level) -> {
+      if (!logger.matches("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*")) {
+        throw new ConfigException(l.key("levels") + "." + logger, "is not a logger name (e.g. io.hookgate.engine, or ROOT)");
+      }
+      String upper = level.toUpperCase(java.util.Locale.ROOT);
+      if (!LEVELS.contains(upper)) {
+        throw new ConfigException(l.key("levels") + "." + logger, "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF"
+          + " (got \"" + level + "\")");
+      }
+      levels.put(logger, upper);
+    });
+    return new Logging(l.oneOf("format", Set.of("text", "json")), Map.copyOf(levels));
   }
 
   private static Cluster cluster(ConfigReader c) {
@@ -240,21 +267,23 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster,
+      logging);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, logging);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
-      cluster.on());
+      cluster.on(), logging);
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster,
+      logging);
   }
 }

@@ -1,5 +1,6 @@
 package io.hookgate.engine;
 
+import io.hookgate.logging.LogFields;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -28,6 +29,12 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
   /** A job for a delivery that already has its row. */
   public DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body) {
     this(deliveryId, eventId, subscriptionId, type, attempts, body, null);
+  }
+
+  /** The delivery's ids as fields of the log lines written about it. */
+  public LogFields logFields() {
+    return LogFields.of(LogFields.DELIVERY_ID, deliveryId).and(LogFields.EVENT_ID, eventId)
+      .and(LogFields.SUBSCRIPTION_ID, subscriptionId);
   }
 
   public JsonObject toJson() {

@@ -2,6 +2,7 @@ package io.hookgate.engine;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.limits.EndpointBreakers;
+import io.hookgate.logging.LogFields;
 import io.hookgate.limits.EndpointRateLimits;
 import io.hookgate.limits.InFlightLimits;
 import io.hookgate.outbound.EndpointResolver;
@@ -156,7 +157,9 @@ final class Dispatcher extends VerticleBase {
           attempt(job, found.result(), forwarded);
         } else {
           // Cannot tell what the subscription is: leave the delivery to its lease.
-          LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+          try (LogFields fields = job.logFields()) {
+            LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+          }
         }
       });
   }
@@ -239,7 +242,9 @@ final class Dispatcher extends VerticleBase {
           if (result.cause() instanceof OpenCircuitException) {
             writer.park(job);
           } else {
-            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+            try (LogFields fields = job.logFields()) {
+              LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+            }
             writer.postpone(job, clock.instant().plusSeconds(5));
           }
         }

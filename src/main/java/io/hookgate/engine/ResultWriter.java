@@ -3,6 +3,7 @@ package io.hookgate.engine;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -219,8 +220,10 @@ final class ResultWriter {
       if (!DatabaseFailures.refusedValue(e)) {
         return Future.failedFuture(e);
       }
-      LOG.error("The database refused the result of delivery {} ({}); it is attempted again when its lease ends",
-        job.deliveryId(), e.getMessage());
+      try (LogFields fields = job.logFields()) {
+        LOG.error("The database refused the result of delivery {} ({}); it is attempted again when its lease ends",
+          job.deliveryId(), e.getMessage());
+      }
       metrics.moveDropped();
       return Future.succeededFuture(List.of());
     });
@@ -344,7 +347,9 @@ final class ResultWriter {
 
   private void disabled(List<UUID> subscriptions) {
     for (UUID id : subscriptions) {
-      LOG.warn("Subscription {} was disabled automatically after sustained delivery failures", id);
+      try (LogFields fields = LogFields.of(LogFields.SUBSCRIPTION_ID, id)) {
+        LOG.warn("Subscription {} was disabled automatically after sustained delivery failures", id);
+      }
       index.refresh(id);
     }
   }

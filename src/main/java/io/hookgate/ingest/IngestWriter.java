@@ -11,6 +11,7 @@ import io.hookgate.engine.EventStore;
 import io.hookgate.engine.FanoutLedger;
 import io.hookgate.http.ApiError;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -278,7 +279,9 @@ public final class IngestWriter {
     }
     ledger.forget(fanout);
     if (batch.size() == 1) {
-      LOG.info("An ingest request was refused by the database: {}", e.getMessage());
+      try (LogFields fields = LogFields.of(LogFields.REQUEST_ID, batch.get(0).requestId())) {
+        LOG.info("An ingest request was refused by the database: {}", e.getMessage());
+      }
       batch.get(0).promise().tryFail(ApiError.invalid("The request holds a value that cannot be stored; nothing was written"));
       return Future.succeededFuture();
     }
