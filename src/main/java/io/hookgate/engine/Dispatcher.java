@@ -37,8 +37,10 @@ final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
   /** Everything a dispatcher shares with the other verticles of its node. */
+  /** @param subscriptionRates the rates partners set on their own subscriptions, keyed by subscription id */
   record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
-                  EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
+                  EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates,
+                  EndpointRateLimits subscriptionRates, ResultWriter writer,
                   EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock) {
   }
 
@@ -199,7 +201,7 @@ final class Dispatcher extends VerticleBase {
     boolean open = breakerOpen(url);
     // The rate limit is asked (and a token taken) only when the status and breaker let the job through.
     boolean statusAllows = target.status() == Subscription.Status.ACTIVE;
-    long rateDelay = statusAllows && !open ? services.rates().delayMs(url) : 0;
+    long rateDelay = statusAllows && !open ? rateDelay(target, url) : 0;
     switch (DispatchRules.admit(target.status(), open, rateDelay, forwarded, services.limits().maxPerEndpoint(url) > 0)) {
       case SKIP_DELETED -> writer.skip(job, "subscription_deleted");
       case HOLD -> writer.hold(job);
@@ -216,6 +218,16 @@ final class Dispatcher extends VerticleBase {
         }
       }
     }
+  }
+
+  /**
+   * The subscription's own rate first, then the endpoint's: a job the subscription's rate holds back takes
+   * no token of the endpoint's, which its other subscriptions may use.
+   */
+  private long rateDelay(SubscriptionIndex.Target target, String url) {
+    Integer own = target.rateLimitPerSecond();
+    long delay = own == null ? 0 : services.subscriptionRates().delayMs(target.id().toString(), own);
+    return delay > 0 ? delay : services.rates().delayMs(url);
   }
 
   private boolean breakerOpen(String url) {

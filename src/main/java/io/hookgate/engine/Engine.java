@@ -81,6 +81,9 @@ public final class Engine {
     EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
     membership.onMembers(limits::members);
     membership.onMembers(rates::members);
+    // The rates partners set on their subscriptions, shared the same way (each subscription's rate is its own).
+    EndpointRateLimits subscriptionRates = new EndpointRateLimits(0);
+    membership.onMembers(subscriptionRates::members);
     // The shares of the caps come from the members: known before the first job is taken.
     membership.start(vertx);
     DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
@@ -96,8 +99,8 @@ public final class Engine {
       index, d.autoDisable(), metrics, limits, ledger, clock);
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
-    Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, writer, resolver,
-      metrics, config.cluster().drainTimeout().toMillis(), clock);
+    Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, subscriptionRates,
+      writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock);
     return breakers.start()
       .compose(v -> vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)))

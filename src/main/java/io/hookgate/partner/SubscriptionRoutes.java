@@ -35,6 +35,8 @@ final class SubscriptionRoutes {
   private static final String PARTNER_DISABLED = "Disabled by the partner";
   private static final long DEFAULT_GRACE_SECONDS = 86_400;
   private static final long MAX_GRACE_SECONDS = 7 * 86_400;
+  private static final int MIN_RATE_LIMIT = 1;
+  private static final int MAX_RATE_LIMIT = 10_000;
 
   private final Pool pool;
   private final SubscriptionStore store;
@@ -78,12 +80,13 @@ final class SubscriptionRoutes {
     Subscription.Status status = status(body);
     String secret = ownSecret(body);
     SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
+    Integer rateLimit = rateLimit(body);
     UUID app = Partner.of(ctx).applicationId();
     Future<JsonObject> created = endpoints.check(body.getValue("url"))
       .compose(url -> catalog.names()
         .map(names -> EventSelection.parse(body.getValue("events"), names))
         .compose(events -> store.create(pool, app, url, events, description,
-          status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
+          status == null ? Subscription.Status.ACTIVE : status, secret, filter, rateLimit)))
       .compose(subscription -> index.refresh(subscription.id()).map(subscription))
       .map(subscription -> subscription.toJson().put("secret_key", secret));
     Responses.reply(ctx, 201, created);
@@ -113,13 +116,16 @@ final class SubscriptionRoutes {
     Subscription.Status status = status(body);
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
     SubscriptionFilter filter = body.containsKey("filter") ? SubscriptionFilter.parse(body.getValue("filter")) : null;
+    boolean setRateLimit = body.containsKey("rate_limit_per_second");
+    Integer rateLimit = rateLimit(body);
     Future<String> url = body.containsKey("url") ? endpoints.check(body.getValue("url")) : Future.succeededFuture(null);
     Future<List<String>> events = body.containsKey("events")
       ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
       : Future.succeededFuture(null);
     UUID app = Partner.of(ctx).applicationId();
     Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
-      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)));
+      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter,
+        setRateLimit, rateLimit)));
     Responses.reply(ctx, 200, updated);
   }
 
@@ -127,7 +133,7 @@ final class SubscriptionRoutes {
   private void changeStatus(RoutingContext ctx, Subscription.Status status) {
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
     Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
-      new SubscriptionStore.Changes(null, null, false, null, status, reason, null)));
+      SubscriptionStore.Changes.status(status, reason)));
   }
 
   /**
@@ -244,6 +250,23 @@ final class SubscriptionRoutes {
       throw ApiError.invalidField("is_active", "contradicts status " + status);
     }
     return active ? Subscription.Status.ACTIVE : Subscription.Status.DISABLED;
+  }
+
+  /**
+   * The partner's own cluster-wide delivery rate for this subscription (null: only the endpoint's limit
+   * applies), e.g. to receive a backlog held during maintenance at a pace its endpoint can take.
+   */
+  private static Integer rateLimit(JsonObject body) {
+    Object value = body.getValue("rate_limit_per_second");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < MIN_RATE_LIMIT
+      || n.intValue() > MAX_RATE_LIMIT) {
+      throw ApiError.invalidField("rate_limit_per_second",
+        "must be a whole number from " + MIN_RATE_LIMIT + " to " + MAX_RATE_LIMIT + ", or null for no limit");
+    }
+    return n.intValue();
   }
 
   private static String ownSecret(JsonObject body) {

@@ -23,7 +23,8 @@ public record Subscription(
   OffsetDateTime lastTriggeredAt,
   SubscriptionFilter filter,
   String circuitState,
-  Health health) {
+  Health health,
+  Integer rateLimitPerSecond) {
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
 
@@ -42,7 +43,7 @@ public record Subscription(
 
   static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
     + " updated_at, last_triggered_at, filter, circuit_state, success_rate, last_failure_reason, last_success_at,"
-    + " last_failure_at";
+    + " last_failure_at, rate_limit_per_second";
 
   static Subscription from(Row row) {
     return new Subscription(
@@ -59,7 +60,8 @@ public record Subscription(
       SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
       row.getString("circuit_state"),
       new Health(row.getDouble("success_rate"), row.getString("last_failure_reason"),
-        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")));
+        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")),
+      row.getInteger("rate_limit_per_second"));
   }
 
   public boolean active() {
@@ -93,6 +95,7 @@ public record Subscription(
       .put("updated_at", Json.timestamp(updatedAt))
       .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
       .put("filter", filter.toJson())
+      .put("rate_limit_per_second", rateLimitPerSecond)
       .put("health_status", health.toJson(healthStatus()));
   }
 }

@@ -36,9 +36,12 @@ public final class SubscriptionIndex {
   public record SigningKey(byte[] key, Instant expiresAt) {
   }
 
-  /** What delivery needs of a subscription: where, how to sign, whether to send at all. */
+  /**
+   * What delivery needs of a subscription: where, how to sign, whether to send at all, and how fast
+   * ({@code rateLimitPerSecond}: the partner's own cluster-wide rate, or null for none).
+   */
   public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-                       SubscriptionFilter filter, List<SigningKey> keys) {
+                       SubscriptionFilter filter, List<SigningKey> keys, Integer rateLimitPerSecond) {
     /** The current key and every rotated-out key still in its grace period. */
     public List<byte[]> signingKeys() {
       Instant now = Instant.now();
@@ -208,6 +211,6 @@ public final class SubscriptionIndex {
       keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.oldSecrets().get(i))), keyed.oldExpiries().get(i)));
     }
     return new Target(keyed.id(), keyed.applicationId(), keyed.url(), keyed.events(), keyed.status(), keyed.filter(),
-      List.copyOf(keys));
+      List.copyOf(keys), keyed.rateLimitPerSecond());
   }
 }

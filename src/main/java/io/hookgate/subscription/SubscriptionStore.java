@@ -31,8 +31,9 @@ import java.util.UUID;
  */
 public final class SubscriptionStore {
   private static final String INSERT = """
-    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING""" + " " + Subscription.COLUMNS;
+    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter,
+                               rate_limit_per_second)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
     + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
   private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
@@ -48,6 +49,7 @@ public final class SubscriptionStore {
            disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
                                   WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
            filter = coalesce($9, filter),
+           rate_limit_per_second = CASE WHEN $10 THEN $11 ELSE rate_limit_per_second END,
            consecutive_exhausted = CASE WHEN $7 = 'ACTIVE' THEN 0 ELSE consecutive_exhausted END,
            failing_since = CASE WHEN $7 = 'ACTIVE' THEN NULL ELSE failing_since END,
            updated_at = now()
@@ -71,7 +73,7 @@ public final class SubscriptionStore {
 
   /** What delivery needs of every subscription, with its current and still valid old secrets (sealed). */
   private static final String KEYED = """
-    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret,
+    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret, s.rate_limit_per_second,
            ARRAY(SELECT o.secret FROM subscription_old_secrets o
                   WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
            ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
@@ -109,14 +111,23 @@ public final class SubscriptionStore {
     RETURNING id""";
   private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
 
-  /** The fields a PATCH may change; null means "leave as it is". */
+  /**
+   * The fields a PATCH may change; null means "leave as it is", except for the description and the rate
+   * limit, which may be set to null (when their {@code set…} flag says so).
+   */
   public record Changes(String url, List<String> events, boolean setDescription, String description,
-                        Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
+                        Subscription.Status status, String disabledReason, SubscriptionFilter filter,
+                        boolean setRateLimit, Integer rateLimitPerSecond) {
+    /** Only the status (and why it is disabled, when it is). */
+    public static Changes status(Subscription.Status status, String disabledReason) {
+      return new Changes(null, null, false, null, status, disabledReason, null, false, null);
+    }
   }
 
   /** A subscription with its sealed signing secrets: the current one, and old ones with their expiries. */
   record Keyed(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries) {
+               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries,
+               Integer rateLimitPerSecond) {
   }
 
   /** One subscription's health after a batch of attempts. */
@@ -132,11 +143,12 @@ public final class SubscriptionStore {
 
   public Future<Subscription> create(SqlClient sql, UUID applicationId, String url, List<String> events,
                                      String description, Subscription.Status status, String secret,
-                                     SubscriptionFilter filter) {
+                                     SubscriptionFilter filter, Integer rateLimitPerSecond) {
     UUID id = UUID.randomUUID();
     return sql.preparedQuery(INSERT)
       .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
-        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson()))
+        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson())
+        .addValue(rateLimitPerSecond))
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
@@ -157,7 +169,9 @@ public final class SubscriptionStore {
         changes.setDescription(), changes.description())
       .addValue(changes.status() == null ? null : changes.status().name())
       .addValue(changes.disabledReason())
-      .addValue(changes.filter() == null ? null : changes.filter().toJson());
+      .addValue(changes.filter() == null ? null : changes.filter().toJson())
+      .addValue(changes.setRateLimit())
+      .addValue(changes.rateLimitPerSecond());
     return sql.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
   }
 
@@ -266,7 +280,7 @@ public final class SubscriptionStore {
       all.add(new Keyed(row.getUUID("id"), row.getUUID("application_id"), row.getString("url"),
         List.of(row.getArrayOfStrings("events")), Subscription.Status.valueOf(row.getString("status")),
         SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")), row.getBuffer("secret").getBytes(), old,
-        expiries));
+        expiries, row.getInteger("rate_limit_per_second")));
     }
     return all;
   }
