@@ -11,6 +11,7 @@ import io.hookgate.catalog.EventTypeRoutes;
 import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.Pools;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.ApiContract;
@@ -51,6 +52,8 @@ final class Api {
   }
 
   private final String nodeId;
+  private final LiveConfig live;
+  /** The settings that need a restart; the live ones are read from {@link #live} where they are used. */
   private final HookgateConfig config;
   private final ApiContract contract;
   private final PrometheusMeterRegistry registry;
@@ -62,11 +65,12 @@ final class Api {
   private final EventCatalog catalog;
   private final PartnerRateLimiter rateLimiter;
 
-  Api(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
+  Api(String nodeId, LiveConfig live, ApiContract contract, PrometheusMeterRegistry registry,
       Membership membership, Engine engine, SubscriptionIndex index, ApplicationStore applications,
       EventTypeStore eventTypes, EventCatalog catalog) {
     this.nodeId = nodeId;
-    this.config = config;
+    this.live = live;
+    this.config = live.current();
     this.contract = contract;
     this.registry = registry;
     this.membership = membership;
@@ -76,13 +80,14 @@ final class Api {
     this.eventTypes = eventTypes;
     this.catalog = catalog;
     this.rateLimiter = new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst());
+    live.onChange(reloaded -> rateLimiter.rates(reloaded.api().partnerRatePerSecond(), reloaded.api().partnerRateBurst()));
   }
 
   /** What one API verticle serves, built on its event loop. */
   Future<Served> serve(Vertx vertx) {
     return OpenAPIContract.from(vertx, contract.forValidation().copy()).map(openApi -> {
       Pool pool = Pools.pool(vertx, config.database(), "api");
-      Sender sender = new Sender(vertx, config.delivery(), engine.resolver());
+      Sender sender = new Sender(vertx, live::delivery, engine.resolver());
       Engine.Stores stores = engine.stores();
       IngestWriter ingest = new IngestWriter(vertx, pool, stores.events(), stores.deliveries(), engine.ledger(),
         config.ingest().commitWaitMs(), engine.metrics(), engine.limits());
@@ -93,7 +98,7 @@ final class Api {
       RouterBuilder builder = RouterBuilder.create(vertx, openApi, RequestExtractor.withBodyHandler()).rootHandler(edge);
       Operations ops = new Operations(vertx, builder, openApi, operation -> guard(operation, admin, partner),
         config.http().bodyLimitBytes());
-      new OpsRoutes(pool, registry, contract.text(), membership).mount(ops);
+      new OpsRoutes(pool, registry, contract.text(), membership, live).mount(ops);
       new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api()).mount(ops);
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
       new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);

@@ -7,7 +7,10 @@ import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.ClusterSetup;
 import io.hookgate.cluster.Membership;
+import io.hookgate.config.ConfigFile;
+import io.hookgate.config.ConfigReload;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.db.Migrations;
@@ -80,10 +83,13 @@ public final class Hookgate implements AutoCloseable {
   private final Engine engine;
   private final ApiVerticle api;
   private final String apiDeployment;
+  private final LiveConfig live;
+  private final ConfigReload reload;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
-                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment) {
+                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
+                   LiveConfig live, ConfigReload reload) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -93,6 +99,8 @@ public final class Hookgate implements AutoCloseable {
     this.engine = engine;
     this.api = api;
     this.apiDeployment = apiDeployment;
+    this.live = live;
+    this.reload = reload;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -105,6 +113,14 @@ public final class Hookgate implements AutoCloseable {
    * since when an endpoint has been failing. Tests move it forward instead of waiting.
    */
   public static Hookgate start(HookgateConfig config, Clock clock) {
+    return start(config, clock, null);
+  }
+
+  /**
+   * Starts everything; {@code file}, when given, is where {@code config} was read from: it is watched, and
+   * the tunables that are safe to change live follow it ({@link ConfigReload}).
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock, ConfigFile file) {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
@@ -120,6 +136,8 @@ public final class Hookgate implements AutoCloseable {
         config = config.withSecretEncryptionKey(SecretBox.localKey(config.dataDir()));
       }
       LOG.info("Database schema ready ({} migration(s) applied now)", Migrations.apply(config.database()));
+      LiveConfig live = new LiveConfig(config, file == null ? null : file.loaded());
+      live.onChange(reloaded -> LogLevels.apply(reloaded.logging().levels()));
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HazelcastClusterManager clusterManager = config.cluster().enabled()
@@ -139,9 +157,9 @@ public final class Hookgate implements AutoCloseable {
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
-      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
+      Engine engine = await(Engine.start(vertx, live, nodeId, stores, index, membership, registry, instances, clock));
 
-      Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
+      Api api = new Api(nodeId, live, ApiContract.load(), registry, membership, engine, index, applications,
         eventTypes, new EventCatalog(eventTypes, nodePool));
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       HookgateConfig.Http http = config.http();
@@ -152,9 +170,11 @@ public final class Hookgate implements AutoCloseable {
       }, new DeploymentOptions().setInstances(instances)));
       scheduleUpkeep(vertx, nodePool, applications, subscriptions);
       new Readiness(vertx, nodePool, membership, registry).start();
+      ConfigReload reload = new ConfigReload(vertx, file, live, registry);
+      await(reload.start());
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment);
+        apiDeployment, live, reload);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -239,6 +259,11 @@ public final class Hookgate implements AutoCloseable {
     return config;
   }
 
+  /** The configuration in force now, with its version (it follows the config file). */
+  public LiveConfig liveConfig() {
+    return live;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -294,6 +319,7 @@ public final class Hookgate implements AutoCloseable {
       return;
     }
     membership.stopping();
+    reload.stop();
     try {
       try {
         await(vertx.undeploy(apiDeployment));

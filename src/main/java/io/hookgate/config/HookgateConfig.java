@@ -26,7 +26,9 @@ public record HookgateConfig(
   Ingest ingest,
   Delivery delivery,
   Cluster cluster,
-  Logging logging) {
+  Logging logging,
+  Tracing tracing,
+  Duration reloadInterval) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -89,6 +91,16 @@ public record HookgateConfig(
    * @param levels logger name to level (TRACE, DEBUG, INFO, WARN, ERROR, OFF), applied live
    */
   public record Logging(String format, Map<String, String> levels) {
+  }
+
+  /**
+   * OpenTelemetry traces, exported over OTLP when enabled.
+   *
+   * @param otlpProtocol grpc or http/protobuf
+   * @param sampleRatio  the share of new traces recorded; a caller's sampled {@code traceparent} is always followed
+   */
+  public record Tracing(boolean enabled, String otlpEndpoint, String otlpProtocol, String serviceName,
+                        double sampleRatio) {
   }
 
   public static HookgateConfig load(Path file, Map<String, String> env) {
@@ -163,7 +175,18 @@ public record HookgateConfig(
       ingest,
       delivery,
       cluster(root.section("cluster")),
-      logging(root.section("logging")));
+      logging(root.section("logging")),
+      tracing(root.section("tracing")),
+      root.duration("reload-interval"));
+  }
+
+  private static Tracing tracing(ConfigReader t) {
+    String endpoint = t.nonEmpty("otlp-endpoint");
+    if (!endpoint.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(t.key("otlp-endpoint"), "must be an http(s) URL such as http://otel-collector:4317");
+    }
+    return new Tracing(t.bool("enabled"), endpoint, t.oneOf("otlp-protocol", Set.of("grpc", "http/protobuf")),
+      t.nonEmpty("service-name"), t.decimal("sample-ratio", 0, 1));
   }
 
   private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -268,22 +291,33 @@ public record HookgateConfig(
 
   public HookgateConfig withAdminKey(String key) {
     return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster,
-      logging);
+      logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, logging);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, logging, tracing,
+      reloadInterval);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
-      cluster.on(), logging);
+      cluster.on(), logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withDatabase(Database db) {
     return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster,
-      logging);
+      logging, tracing, reloadInterval);
+  }
+
+  /**
+   * This configuration with the parts that may change while the node runs taken from {@code reloaded}: the
+   * delivery tunables, the partner API's rate and the log levels ({@link ConfigReload} says which keys those
+   * are; {@code reloaded} holds this configuration's values for every other key).
+   */
+  public HookgateConfig withLive(HookgateConfig reloaded) {
+    return new HookgateConfig(adminKey, dataDir, http, database, security, reloaded.api, eventTypesFile, ingest,
+      reloaded.delivery, cluster, reloaded.logging, tracing, reloadInterval);
   }
 }

@@ -1,6 +1,7 @@
 package io.hookgate.engine;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.logging.LogFields;
 import io.hookgate.limits.EndpointRateLimits;
@@ -38,7 +39,7 @@ final class Dispatcher extends VerticleBase {
 
   /** Everything a dispatcher shares with the other verticles of its node. */
   /** @param subscriptionRates the rates partners set on their own subscriptions, keyed by subscription id */
-  record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
+  record Services(String nodeId, LiveConfig live, SubscriptionIndex index,
                   EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates,
                   EndpointRateLimits subscriptionRates, ResultWriter writer,
                   EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock) {
@@ -60,8 +61,9 @@ final class Dispatcher extends VerticleBase {
   }
 
   private final Services services;
-  private final HookgateConfig.Delivery config;
-  private final RetrySchedule schedule;
+  /** The retry schedule of the delivery settings it was built from; rebuilt when a reload replaces them. */
+  private RetrySchedule schedule;
+  private HookgateConfig.Delivery scheduleOf;
   private final Clock clock;
   private Sender sender;
   private MessageConsumer<DeliveryJob> consumer;
@@ -78,16 +80,14 @@ final class Dispatcher extends VerticleBase {
   private final int maxWaiting;
 
   Dispatcher(Services services, int instances) {
-    this.maxWaiting = Math.max(1, services.config().maxQueued() / Math.max(1, instances));
+    this.maxWaiting = Math.max(1, services.live().delivery().maxQueued() / Math.max(1, instances));
     this.services = services;
-    this.config = services.config();
-    this.schedule = new RetrySchedule(config);
     this.clock = services.clock();
   }
 
   @Override
   public Future<?> start() {
-    sender = new Sender(vertx, config, services.resolver());
+    sender = new Sender(vertx, services.live()::delivery, services.resolver());
     consumer = vertx.eventBus().consumer(DeliveryJob.ADDRESS, this::handle);
     nodeConsumer = vertx.eventBus().consumer(nodeAddress(services.nodeId()), this::handle);
     // Slots held by other verticles of the node free up without an event here: look again often.
@@ -307,9 +307,19 @@ final class Dispatcher extends VerticleBase {
     }
   }
 
+  /** The schedule in force: a delivery already retrying follows a reloaded one from its next attempt. */
+  private RetrySchedule schedule() {
+    HookgateConfig.Delivery now = services.live().delivery();
+    if (now != scheduleOf) {
+      schedule = new RetrySchedule(now);
+      scheduleOf = now;
+    }
+    return schedule;
+  }
+
   private void finish(Attempt attempt) {
     services.metrics().attempt(attempt.durationMs());
-    DispatchRules.Verdict verdict = DispatchRules.judge(attempt, schedule);
+    DispatchRules.Verdict verdict = DispatchRules.judge(attempt, schedule());
     services.writer().record(attempt, verdict.decision(),
       verdict.retryIn() == null ? null : clock.instant().plus(verdict.retryIn()));
   }

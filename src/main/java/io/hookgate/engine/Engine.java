@@ -2,6 +2,7 @@ package io.hookgate.engine;
 
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.Pools;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.EndpointRateLimits;
@@ -69,9 +70,10 @@ public final class Engine {
    * Builds the engine and deploys its scheduler and {@code instances} dispatchers; ready once this node is
    * in the fan-out ledger (it takes no event before it could be recovered).
    */
-  public static Future<Engine> start(Vertx vertx, HookgateConfig config, String nodeId, Stores stores,
+  public static Future<Engine> start(Vertx vertx, LiveConfig live, String nodeId, Stores stores,
                                      SubscriptionIndex index, Membership membership, MeterRegistry registry,
                                      int instances, Clock clock) {
+    HookgateConfig config = live.current();
     HookgateConfig.Delivery d = config.delivery();
     DeliveryJobCodec.register(vertx.eventBus());
     Pool pool = Pools.pool(vertx, config.database(), "engine", 4);
@@ -91,16 +93,24 @@ public final class Engine {
       stores.subscriptions(), stores.deliveries());
     EndpointBreakers breakers = new EndpointBreakers(vertx,
       (url, state) -> stores.subscriptions().recordCircuit(pool, url, state), registry, nodeId, d.breaker());
-    ParkedDeliveries parked = new ParkedDeliveries(index, breakers, d.breaker().resetTimeout().toMillis(),
-      stores.deliveries());
+    ParkedDeliveries parked = new ParkedDeliveries(index, breakers,
+      () -> live.delivery().breaker().resetTimeout().toMillis(), stores.deliveries());
     breakers.onClosed(parked::drain);
     ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4),
       new ResultWriter.Stores(stores.deliveries(), stores.attempts(), stores.stats(), stores.subscriptions()),
-      index, d.autoDisable(), metrics, limits, ledger, clock);
+      index, () -> live.delivery().autoDisable(), metrics, limits, ledger, clock);
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
-    Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, subscriptionRates,
-      writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock);
+    Dispatcher.Services services = new Dispatcher.Services(nodeId, live, index, breakers, limits, rates,
+      subscriptionRates, writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock);
+    // Tunables reloaded from the config file; the dispatchers, the result writer and the parked deliveries
+    // read theirs from the live config where they use them.
+    live.onChange(reloaded -> {
+      HookgateConfig.Delivery now = reloaded.delivery();
+      limits.resize(now.maxInFlight(), now.maxInFlightPerEndpoint());
+      rates.rate(now.endpointRatePerSecond());
+      breakers.configure(now.breaker());
+    });
     return breakers.start()
       .compose(v -> vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)))

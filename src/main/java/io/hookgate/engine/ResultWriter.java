@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Writes what dispatchers learn, in batches: attempts, delivery rows, the hourly stats, subscription
@@ -80,7 +81,7 @@ final class ResultWriter {
   private final Pool pool;
   private final Stores stores;
   private final SubscriptionIndex index;
-  private final HookgateConfig.AutoDisable autoDisable;
+  private final Supplier<HookgateConfig.AutoDisable> autoDisable;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final FanoutLedger ledger;
@@ -91,7 +92,9 @@ final class ResultWriter {
   private boolean scheduled;
   private long writes;
 
-  ResultWriter(Vertx vertx, Pool pool, Stores stores, SubscriptionIndex index, HookgateConfig.AutoDisable autoDisable,
+  /** @param autoDisable the thresholds in force, read at every batch (they follow a reloaded config) */
+  ResultWriter(Vertx vertx, Pool pool, Stores stores, SubscriptionIndex index,
+               Supplier<HookgateConfig.AutoDisable> autoDisable,
                DeliveryMetrics metrics, InFlightLimits limits, FanoutLedger ledger, Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
@@ -259,8 +262,11 @@ final class ResultWriter {
         : stores.stats().successRates(conn, subscriptions))
       .compose(rates -> stores.subscriptions().recordHealth(conn, health(byId, rates)))
       .compose(v -> stores.deliveries().move(conn, movedRows))
-      .compose(v -> stores.subscriptions().autoDisable(conn, failing, gone, autoDisable.afterExhaustedDeliveries(),
-        autoDisable.afterFailingFor().toMillis(), clock.instant()));
+      .compose(v -> {
+        HookgateConfig.AutoDisable thresholds = autoDisable.get();
+        return stores.subscriptions().autoDisable(conn, failing, gone, thresholds.afterExhaustedDeliveries(),
+          thresholds.afterFailingFor().toMillis(), clock.instant());
+      });
   }
 
   /**

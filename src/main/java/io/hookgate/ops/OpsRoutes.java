@@ -1,9 +1,11 @@
 package io.hookgate.ops;
 
 import io.hookgate.cluster.Membership;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -18,7 +20,11 @@ public final class OpsRoutes {
   private final String openApiText;
   private final Membership membership;
 
-  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership) {
+  private final LiveConfig live;
+
+  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership,
+                   LiveConfig live) {
+    this.live = live;
     this.membership = membership;
     this.pool = pool;
     this.registry = registry;
@@ -43,8 +49,18 @@ public final class OpsRoutes {
       Responses.send(ctx, ready ? 200 : 503, new JsonObject()
         .put("status", ready ? "READY" : "NOT_READY")
         .put("database", db.succeeded() ? "UP" : "DOWN")
-        .put("cluster", membership.describe()));
+        .put("cluster", membership.describe())
+        .put("config", config()));
     });
+  }
+
+  /** The configuration in force on this node: its version, since when, and what waits for a restart. */
+  private JsonObject config() {
+    LiveConfig.State state = live.state();
+    return new JsonObject()
+      .put("version", state.version())
+      .put("loaded_at", state.loadedAt().toString())
+      .put("restart_pending", new JsonArray(state.pendingRestart()));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.hookgate.support;
 
 import io.hookgate.Hookgate;
+import io.hookgate.config.ConfigFile;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
@@ -22,7 +23,11 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +54,11 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
   private Vertx clientVertx;
   private WebClient client;
   private Pool db;
+  private Path configPath;
+
+  /** A gateway just started, and the config file it watches. */
+  private record Started(Hookgate gateway, Path configFile) {
+  }
 
   private TestGateway(Consumer<JsonObject> adjust) {
     this.adjust = adjust;
@@ -73,8 +83,9 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
     close();
   }
 
-  private TestGateway open(Hookgate started) {
-    this.gateway = started;
+  private TestGateway open(Started started) {
+    this.gateway = started.gateway();
+    this.configPath = started.configFile();
     this.clientVertx = Vertx.vertx();
     this.client = WebClient.create(clientVertx, new WebClientOptions()
       .setDefaultHost("127.0.0.1")
@@ -103,7 +114,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
     return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock));
   }
 
-  private static Hookgate startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock) {
+  private static Started startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock) {
     JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
     tree.put("admin-key", ADMIN_KEY);
     tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
@@ -116,7 +127,37 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
       .put("password", database.password());
     tree.getJsonObject("security").put("secret-encryption-key", SECRET_ENCRYPTION_KEY);
     adjust.accept(tree);
-    return Hookgate.start(HookgateConfig.from(tree), clock);
+    // Started from a file of its own, as a node is: tests change the file and the gateway follows it.
+    ConfigFile file = writeConfig(tree);
+    return new Started(Hookgate.start(file.config(), clock, file), file.path());
+  }
+
+  private static ConfigFile writeConfig(JsonObject tree) {
+    try {
+      Path path = Files.createTempFile("hookgate-test-", ".yaml");
+      path.toFile().deleteOnExit();
+      // JSON is YAML.
+      Files.writeString(path, tree.encodePrettily());
+      return ConfigFile.read(path, Map.of());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The config file this gateway was started from, and watches. */
+  public Path configFile() {
+    return configPath;
+  }
+
+  /** Rewrites this gateway's config file with {@code change} applied to what it holds now. */
+  public void editConfig(Consumer<JsonObject> change) {
+    try {
+      JsonObject tree = ConfigSource.readYaml(configPath);
+      change.accept(tree);
+      Files.writeString(configPath, tree.encodePrettily());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
