@@ -25,6 +25,7 @@ import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
 import io.hookgate.logging.LogLevels;
+import io.hookgate.operational.OperationalEvents;
 import io.hookgate.ops.Readiness;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
@@ -158,6 +159,8 @@ public final class Hookgate implements AutoCloseable {
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
       Engine engine = await(Engine.start(vertx, live, nodeId, stores, index, membership, registry, instances, clock));
+
+      await(vertx.deployVerticle(new OperationalEvents(config, engine, index, registry)));
 
       Api api = new Api(nodeId, live, ApiContract.load(), registry, membership, engine, index, applications,
         eventTypes, new EventCatalog(eventTypes, nodePool));

@@ -6,3 +6,10 @@ ALTER TABLE events ADD COLUMN request_id text;
 -- per-endpoint limit.
 ALTER TABLE subscriptions ADD COLUMN rate_limit_per_second integer
   CHECK (rate_limit_per_second BETWEEN 1 AND 10000);
+
+-- The platform's own application: it owns the platform's subscriptions to Hookgate's operational events
+-- (/api/v1/operational-webhooks). Its client secret is a hash of nothing anyone knows.
+INSERT INTO applications (id, name, client_id, client_secret_hash, scopes)
+VALUES ('00000000-0000-4000-8000-000000000001', 'Hookgate operational webhooks (platform)', 'hga_platform_operations',
+        sha256(convert_to(gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')), '{}')
+ON CONFLICT (id) DO NOTHING;

@@ -96,6 +96,7 @@ public final class Engine {
     ParkedDeliveries parked = new ParkedDeliveries(index, breakers,
       () -> live.delivery().breaker().resetTimeout().toMillis(), stores.deliveries());
     breakers.onClosed(parked::drain);
+    breakers.onTransition((url, from, to) -> OperationalNotices.breaker(vertx, index, url, from, to));
     ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4),
       new ResultWriter.Stores(stores.deliveries(), stores.attempts(), stores.stats(), stores.subscriptions()),
       index, () -> live.delivery().autoDisable(), metrics, limits, ledger, clock);

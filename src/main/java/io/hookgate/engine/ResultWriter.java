@@ -177,10 +177,11 @@ final class ResultWriter {
     writing = true;
     pool.withTransaction(conn -> write(conn, r, m))
       .recover(e -> DatabaseFailures.refusedValue(e) && r.size() + m.size() > 1 ? isolate(r, m) : Future.failedFuture(e))
-      .onSuccess(disabled -> {
+      .onSuccess(written -> {
         limits.releaseNode(r.size());
         firstRowsWritten(r, m);
-        disabled(disabled);
+        disabled(written.disabled());
+        OperationalNotices.written(vertx, r, written);
       })
       .onComplete(done -> {
         synchronized (this) {
@@ -206,19 +207,34 @@ final class ResultWriter {
    * so one bad result cannot hold back the others. One that is refused even alone is dropped and logged; its
    * delivery keeps its lease and is attempted again when the lease ends.
    */
-  private Future<List<UUID>> isolate(List<Recorded> r, List<Queued> m) {
-    List<UUID> disabled = new ArrayList<>();
+  private Future<Written> isolate(List<Recorded> r, List<Queued> m) {
+    List<Written> each = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (Recorded x : r) {
-      chain = chain.compose(v -> alone(List.of(x), List.of(), x.job()).map(disabled::addAll).mapEmpty());
+      chain = chain.compose(v -> alone(List.of(x), List.of(), x.job()).map(each::add).mapEmpty());
     }
     for (Queued x : m) {
-      chain = chain.compose(v -> alone(List.of(), List.of(x), x.job()).map(disabled::addAll).mapEmpty());
+      chain = chain.compose(v -> alone(List.of(), List.of(x), x.job()).map(each::add).mapEmpty());
     }
-    return chain.map(disabled);
+    return chain.map(v -> Written.of(each));
   }
 
-  private Future<List<UUID>> alone(List<Recorded> r, List<Queued> m, DeliveryJob job) {
+  /** What a committed batch changed of its subscriptions: those it disabled, and those whose health went to error. */
+  record Written(List<SubscriptionStore.Disabled> disabled, List<UUID> failing) {
+    static final Written NOTHING = new Written(List.of(), List.of());
+
+    static Written of(List<Written> parts) {
+      List<SubscriptionStore.Disabled> disabled = new ArrayList<>();
+      List<UUID> failing = new ArrayList<>();
+      parts.forEach(w -> {
+        disabled.addAll(w.disabled());
+        failing.addAll(w.failing());
+      });
+      return new Written(disabled, failing);
+    }
+  }
+
+  private Future<Written> alone(List<Recorded> r, List<Queued> m, DeliveryJob job) {
     return pool.withTransaction(conn -> write(conn, r, m)).recover(e -> {
       if (!DatabaseFailures.refusedValue(e)) {
         return Future.failedFuture(e);
@@ -228,12 +244,12 @@ final class ResultWriter {
           job.deliveryId(), e.getMessage());
       }
       metrics.moveDropped();
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(Written.NOTHING);
     });
   }
 
   /** One batch in one transaction: attempts, rows (first, advanced, moved), stats, health, auto-disable. */
-  private Future<List<UUID>> write(SqlConnection conn, List<Recorded> r, List<Queued> m) {
+  private Future<Written> write(SqlConnection conn, List<Recorded> r, List<Queued> m) {
     List<Recorded> byId = new ArrayList<>(r);
     byId.sort(Comparator.comparing(x -> x.job().deliveryId()));
     List<Attempt> attempts = byId.stream().map(Recorded::attempt).toList();
@@ -261,11 +277,11 @@ final class ResultWriter {
       .compose(v -> subscriptions.isEmpty() ? Future.succeededFuture(Map.<UUID, Double>of())
         : stores.stats().successRates(conn, subscriptions))
       .compose(rates -> stores.subscriptions().recordHealth(conn, health(byId, rates)))
-      .compose(v -> stores.deliveries().move(conn, movedRows))
-      .compose(v -> {
+      .compose(toError -> stores.deliveries().move(conn, movedRows).map(toError))
+      .compose(toError -> {
         HookgateConfig.AutoDisable thresholds = autoDisable.get();
         return stores.subscriptions().autoDisable(conn, failing, gone, thresholds.afterExhaustedDeliveries(),
-          thresholds.afterFailingFor().toMillis(), clock.instant());
+          thresholds.afterFailingFor().toMillis(), clock.instant()).map(disabled -> new Written(disabled, toError));
       });
   }
 
@@ -351,8 +367,8 @@ final class ResultWriter {
     return health;
   }
 
-  private void disabled(List<UUID> subscriptions) {
-    for (UUID id : subscriptions) {
+  private void disabled(List<SubscriptionStore.Disabled> subscriptions) {
+    for (UUID id : subscriptions.stream().map(SubscriptionStore.Disabled::id).toList()) {
       try (LogFields fields = LogFields.of(LogFields.SUBSCRIPTION_ID, id)) {
         LOG.warn("Subscription {} was disabled automatically after sustained delivery failures", id);
       }

@@ -42,6 +42,8 @@ public final class EndpointBreakers {
     volatile CircuitBreaker breaker;
     /** Set while a transition learned from another node is applied, so it is not echoed back. */
     volatile boolean applyingRemote;
+    /** The state of its last transition on this node. */
+    volatile String last = "closed";
 
     Endpoint(String url) {
       this.url = url;
@@ -89,6 +91,14 @@ public final class EndpointBreakers {
   private volatile CircuitBreakerOptions options;
   private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private volatile Consumer<String> onClosed = url -> {
+  };
+
+  /** A breaker's transition on this node, from one state (closed, half_open, open) to another. */
+  public interface Transition {
+    void changed(String url, String from, String to);
+  }
+
+  private volatile Transition onTransition = (url, from, to) -> {
   };
 
   public EndpointBreakers(Vertx vertx, StateLog log, MeterRegistry registry, String nodeId, HookgateConfig.Breaker config) {
@@ -141,6 +151,14 @@ public final class EndpointBreakers {
     this.onClosed = listener;
   }
 
+  /**
+   * Called with each transition this node makes on its own (a probe, failures it saw), not those it follows
+   * from another node: the cluster hears of each change once, from the node that made it.
+   */
+  public void onTransition(Transition listener) {
+    this.onTransition = listener;
+  }
+
   public CircuitBreakerState state(String url) {
     Endpoint endpoint = endpoints.get(url);
     return endpoint == null ? CircuitBreakerState.CLOSED : endpoint.breaker.state();
@@ -151,12 +169,15 @@ public final class EndpointBreakers {
   }
 
   private void transition(Endpoint endpoint, String state) {
+    String before = endpoint.last;
+    endpoint.last = state;
     if (state.equals("closed")) {
       onClosed.accept(endpoint.url);
     }
     if (endpoint.applyingRemote) {
       return;
     }
+    onTransition.changed(endpoint.url, before, state);
     LOG.info("Circuit breaker of {} is now {}", Endpoints.label(endpoint.url), state);
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("url", endpoint.url).put("state", state).put("node", nodeId));
     log.record(endpoint.url, state)

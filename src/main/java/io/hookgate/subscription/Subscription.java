@@ -28,6 +28,9 @@ public record Subscription(
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
 
+  /** A success rate (percent) below this puts the health in error. */
+  public static final double ERROR_BELOW = 50;
+
   /** {@code health_status} as POS partners know it; the status is derived, the rest is kept by the result writer. */
   public record Health(double successRate, String lastFailureReason,
                        OffsetDateTime lastSuccessAt, OffsetDateTime lastFailureAt) {
@@ -73,7 +76,7 @@ public record Subscription(
    * most deliveries is in error; one being probed (half-open) or failing often is a warning.
    */
   public String healthStatus() {
-    if (status == Status.DISABLED || "open".equals(circuitState) || health.successRate() < 50) {
+    if (status == Status.DISABLED || "open".equals(circuitState) || health.successRate() < ERROR_BELOW) {
       return "error";
     }
     if ("half_open".equals(circuitState) || health.successRate() < 90) {

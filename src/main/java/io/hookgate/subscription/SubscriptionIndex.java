@@ -1,5 +1,6 @@
 package io.hookgate.subscription;
 
+import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -145,7 +146,8 @@ public final class SubscriptionIndex {
 
   /**
    * Subscriptions an event reaches: the type named exactly, by a {@code group.*} wildcard or by
-   * {@code *}; passing its filter; of the given applications when the event names any.
+   * {@code *} (which means the platform's events: Hookgate's own are chosen by name or group); passing its
+   * filter; of the given applications when the event names any.
    */
   public List<Target> match(String type, String merchantId, String inventoryLocation, Set<UUID> applicationIds) {
     Snapshot s = snapshot;
@@ -155,7 +157,9 @@ public final class SubscriptionIndex {
     for (int dot = type.indexOf('.'); dot >= 0; dot = type.indexOf('.', dot + 1)) {
       collect(s.prefix().get(type.substring(0, dot + 1)), matched, seen, merchantId, inventoryLocation, applicationIds);
     }
-    collect(s.all(), matched, seen, merchantId, inventoryLocation, applicationIds);
+    if (!HookgateEvents.isOwn(type)) {
+      collect(s.all(), matched, seen, merchantId, inventoryLocation, applicationIds);
+    }
     return matched;
   }
 

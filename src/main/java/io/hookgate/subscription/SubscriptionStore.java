@@ -84,7 +84,11 @@ public final class SubscriptionStore {
   /** The applications of the subscriptions that exist, locked against deletion until the transaction ends. */
   private static final String LOCK_EXISTING = """
     SELECT id, application_id FROM subscriptions WHERE id = ANY($1) ORDER BY id FOR KEY SHARE""";
-  /** Health after a batch of attempts (the success rate comes from the stats roll-up, over 24 hours). */
+  /**
+   * Health after a batch of attempts (the success rate comes from the stats roll-up, over 24 hours); the
+   * subscriptions whose rate fell below $9 with it (their health went to error). {@code before} is the row
+   * as the statement found it.
+   */
   private static final String HEALTH = """
     UPDATE subscriptions s
        SET last_triggered_at = greatest(s.last_triggered_at, u.last_success, u.last_failure),
@@ -96,8 +100,10 @@ public final class SubscriptionStore {
            success_rate = coalesce(u.rate, 100)
       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::bool[], $6::bool[], $7::int[],
                   $8::float8[])
-           AS u(id, last_success, last_failure, failure_reason, succeeded, last_ok, exhausted, rate)
-     WHERE s.id = u.id""";
+           AS u(id, last_success, last_failure, failure_reason, succeeded, last_ok, exhausted, rate),
+           subscriptions before
+     WHERE s.id = u.id AND before.id = s.id
+    RETURNING s.id, before.success_rate >= $9 AND s.success_rate < $9 AS failing""";
   private static final String AUTO_DISABLE = """
     UPDATE subscriptions
        SET status = 'DISABLED', updated_at = now(),
@@ -108,7 +114,7 @@ public final class SubscriptionStore {
            END
      WHERE id = ANY($1) AND status = 'ACTIVE'
        AND (id = ANY($2) OR consecutive_exhausted >= $3 OR failing_since < $5::timestamptz - $4 * interval '1 millisecond')
-    RETURNING id""";
+    RETURNING id, disabled_reason""";
   private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
 
   /**
@@ -128,6 +134,10 @@ public final class SubscriptionStore {
   record Keyed(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
                SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries,
                Integer rateLimitPerSecond) {
+  }
+
+  /** A subscription disabled automatically, and why. */
+  public record Disabled(UUID id, String reason) {
   }
 
   /** One subscription's health after a batch of attempts. */
@@ -230,17 +240,29 @@ public final class SubscriptionStore {
       });
   }
 
-  /** Records health in subscription order (concurrent writers on several nodes cannot deadlock). */
-  public Future<Void> recordHealth(SqlClient sql, List<Health> health) {
+  /**
+   * Records health in subscription order (concurrent writers on several nodes cannot deadlock); the
+   * subscriptions whose health went to error with it.
+   */
+  public Future<List<UUID>> recordHealth(SqlClient sql, List<Health> health) {
     if (health.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(List.of());
     }
     List<Health> rows = health.stream().sorted(java.util.Comparator.comparing(Health::id)).toList();
     Tuple args = Columns.of(rows).uuid(Health::id).timestamp(h -> instant(h.lastSuccess()))
       .timestamp(h -> instant(h.lastFailure())).text(Health::failureReason).bool(Health::succeeded)
       .bool(Health::lastOk).integer(Health::exhausted).tuple()
-      .addArrayOfDouble(rows.stream().map(Health::successRate).toArray(Double[]::new));
-    return sql.preparedQuery(HEALTH).execute(args).mapEmpty();
+      .addArrayOfDouble(rows.stream().map(Health::successRate).toArray(Double[]::new))
+      .addDouble(Subscription.ERROR_BELOW);
+    return sql.preparedQuery(HEALTH).execute(args).map(updated -> {
+      List<UUID> failing = new ArrayList<>();
+      updated.forEach(row -> {
+        if (row.getBoolean("failing")) {
+          failing.add(row.getUUID("id"));
+        }
+      });
+      return failing;
+    });
   }
 
   /**
@@ -248,15 +270,15 @@ public final class SubscriptionStore {
    * that exhausted {@code afterExhausted} deliveries in a row, or that have failed everything for
    * {@code failingForMs} as of {@code now}; their ids.
    */
-  public Future<List<UUID>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
-                                        long failingForMs, Instant now) {
+  public Future<List<Disabled>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
+                                            long failingForMs, Instant now) {
     if (failing.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     return sql.preparedQuery(AUTO_DISABLE).execute(Tuple.of(failing.stream().sorted().toArray(UUID[]::new),
       gone.toArray(UUID[]::new), afterExhausted, failingForMs, now.atOffset(ZoneOffset.UTC))).map(rows -> {
-        List<UUID> disabled = new ArrayList<>();
-        rows.forEach(row -> disabled.add(row.getUUID(0)));
+        List<Disabled> disabled = new ArrayList<>();
+        rows.forEach(row -> disabled.add(new Disabled(row.getUUID("id"), row.getString("disabled_reason"))));
         return disabled;
       });
   }
