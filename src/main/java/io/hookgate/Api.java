@@ -24,6 +24,7 @@ import io.hookgate.ops.OpsRoutes;
 import io.hookgate.outbound.Sender;
 import io.hookgate.partner.PartnerApi;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.tracing.Traces;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -64,10 +65,12 @@ final class Api {
   private final EventTypeStore eventTypes;
   private final EventCatalog catalog;
   private final PartnerRateLimiter rateLimiter;
+  private final Traces traces;
 
   Api(String nodeId, LiveConfig live, ApiContract contract, PrometheusMeterRegistry registry,
       Membership membership, Engine engine, SubscriptionIndex index, ApplicationStore applications,
-      EventTypeStore eventTypes, EventCatalog catalog) {
+      EventTypeStore eventTypes, EventCatalog catalog, Traces traces) {
+    this.traces = traces;
     this.nodeId = nodeId;
     this.live = live;
     this.config = live.current();
@@ -102,7 +105,8 @@ final class Api {
       new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api()).mount(ops);
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
       new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
-      new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
+      new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest(), traces)
+        .mount(ops);
       PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
       ops.checkComplete();
 

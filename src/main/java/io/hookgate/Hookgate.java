@@ -30,6 +30,8 @@ import io.hookgate.ops.Readiness;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.tracing.Traces;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -86,11 +88,13 @@ public final class Hookgate implements AutoCloseable {
   private final String apiDeployment;
   private final LiveConfig live;
   private final ConfigReload reload;
+  private final Traces traces;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
                    Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
-                   LiveConfig live, ConfigReload reload) {
+                   LiveConfig live, ConfigReload reload, Traces traces) {
+    this.traces = traces;
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -122,12 +126,21 @@ public final class Hookgate implements AutoCloseable {
    * the tunables that are safe to change live follow it ({@link ConfigReload}).
    */
   public static Hookgate start(HookgateConfig config, Clock clock, ConfigFile file) {
+    return start(config, clock, file, null);
+  }
+
+  /**
+   * Starts everything; traces go through {@code openTelemetry} when given (tests read them from an in-memory
+   * exporter), else as {@code tracing} in the config says.
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock, ConfigFile file, OpenTelemetry openTelemetry) {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
     LogLevels.apply(config.logging().levels());
     EmbeddedPostgresServer embedded = null;
     Vertx vertx = null;
+    Traces traces = Traces.OFF;
     try {
       if (config.database().embedded()) {
         embedded = startEmbedded(config);
@@ -158,12 +171,14 @@ public final class Hookgate implements AutoCloseable {
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
-      Engine engine = await(Engine.start(vertx, live, nodeId, stores, index, membership, registry, instances, clock));
+      traces = openTelemetry != null ? Traces.of(openTelemetry) : Traces.from(config.tracing());
+      Engine engine = await(Engine.start(vertx, live, nodeId, stores, index, membership, registry, instances, clock,
+        traces));
 
       await(vertx.deployVerticle(new OperationalEvents(config, engine, index, registry)));
 
       Api api = new Api(nodeId, live, ApiContract.load(), registry, membership, engine, index, applications,
-        eventTypes, new EventCatalog(eventTypes, nodePool));
+        eventTypes, new EventCatalog(eventTypes, nodePool), traces);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       HookgateConfig.Http http = config.http();
       String apiDeployment = await(vertx.deployVerticle(() -> {
@@ -177,7 +192,7 @@ public final class Hookgate implements AutoCloseable {
       await(reload.start());
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment, live, reload);
+        apiDeployment, live, reload, traces);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -193,6 +208,7 @@ public final class Hookgate implements AutoCloseable {
       if (embedded != null) {
         embedded.close();
       }
+      traces.close();
       throw e;
     }
   }
@@ -334,6 +350,8 @@ public final class Hookgate implements AutoCloseable {
         await(vertx.close());
       }
     } finally {
+      // What was traced until the end is exported before the node is gone.
+      traces.close();
       if (embedded != null) {
         embedded.close();
       }

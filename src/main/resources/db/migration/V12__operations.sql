@@ -1,6 +1,9 @@
 -- The API request that brought an event (X-Request-Id), so a platform's support ticket leads to the
 -- event and its deliveries; null for events Hookgate emits itself.
 ALTER TABLE events ADD COLUMN request_id text;
+-- The W3C trace context of the event's ingest span (null when tracing is off): every attempt of every
+-- delivery of the event, retries included, continues that trace.
+ALTER TABLE events ADD COLUMN traceparent text;
 
 -- A partner's own cluster-wide delivery rate for one subscription (null: none), next to the operator's
 -- per-endpoint limit.

@@ -29,7 +29,7 @@ class ArchitectureTest {
   @Test
   void toolkitsUseNoFeature() {
     noClasses().that().resideInAnyPackage("io.hookgate.http..", "io.hookgate.db..", "io.hookgate.config..",
-        "io.hookgate.cluster..", "io.hookgate.logging..")
+        "io.hookgate.cluster..", "io.hookgate.logging..", "io.hookgate.tracing..")
       .should().dependOnClassesThat().resideInAnyPackage(FEATURES)
       .check(CLASSES);
   }

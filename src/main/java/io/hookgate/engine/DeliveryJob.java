@@ -12,9 +12,11 @@ import java.util.UUID;
  *
  * @param attempts   attempts already made before this one
  * @param unrecorded set when the delivery has no row yet (see {@link FanoutLedger}); null when it has one
+ * @param traceparent the W3C trace context of its event's ingest span, which the attempt continues; null when
+ *                    tracing is off
  */
 public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body,
-                          Unrecorded unrecorded) {
+                          Unrecorded unrecorded, String traceparent) {
   public static final String ADDRESS = "hookgate.deliver";
 
   /**
@@ -28,7 +30,12 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
 
   /** A job for a delivery that already has its row. */
   public DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body) {
-    this(deliveryId, eventId, subscriptionId, type, attempts, body, null);
+    this(deliveryId, eventId, subscriptionId, type, attempts, body, null, null);
+  }
+
+  public DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body,
+                     Unrecorded unrecorded) {
+    this(deliveryId, eventId, subscriptionId, type, attempts, body, unrecorded, null);
   }
 
   /** The delivery's ids as fields of the log lines written about it. */
@@ -45,6 +52,9 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
       .put("type", type)
       .put("attempts", attempts)
       .put("body", body);
+    if (traceparent != null) {
+      json.put("traceparent", traceparent);
+    }
     if (unrecorded != null) {
       json.put("unrecorded", new JsonObject()
         .put("node", unrecorded.node())
@@ -60,6 +70,6 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
       UUID.fromString(json.getString("subscription_id")), json.getString("type"), json.getInteger("attempts"),
       json.getString("body"), u == null ? null
         : new Unrecorded(u.getString("node"), UUID.fromString(u.getString("application_id")),
-            Instant.parse(u.getString("received_at"))));
+            Instant.parse(u.getString("received_at"))), json.getString("traceparent"));
   }
 }

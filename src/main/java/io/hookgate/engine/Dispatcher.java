@@ -10,6 +10,8 @@ import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.tracing.Traces;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
@@ -21,6 +23,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -42,7 +45,8 @@ final class Dispatcher extends VerticleBase {
   record Services(String nodeId, LiveConfig live, SubscriptionIndex index,
                   EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates,
                   EndpointRateLimits subscriptionRates, ResultWriter writer,
-                  EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock) {
+                  EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock,
+                  Traces traces) {
   }
 
   /** Marks a job handed over by another member that had no share of its endpoint: it is not handed on again. */
@@ -238,7 +242,7 @@ final class Dispatcher extends VerticleBase {
   private void start(DeliveryJob job, SubscriptionIndex.Target target, String url) {
     ResultWriter writer = services.writer();
     inFlight++;
-    services.breakers().<Attempt>execute(url, () -> Attempt.send(sender, job, target.url(), target.signingKeys())
+    services.breakers().<Attempt>execute(url, () -> send(job, target)
         .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
       .onComplete(result -> {
         inFlight--;
@@ -262,6 +266,24 @@ final class Dispatcher extends VerticleBase {
         }
         startWaiting(url);
       });
+  }
+
+  /**
+   * The signed POST, in a span of its own when tracing is on: a child of the event's ingest span, its context
+   * sent to the partner as the webhook's {@code traceparent}.
+   */
+  private Future<Attempt> send(DeliveryJob job, SubscriptionIndex.Target target) {
+    Traces traces = services.traces();
+    if (!traces.enabled()) {
+      return Attempt.send(sender, job, target.url(), target.signingKeys());
+    }
+    URI endpoint = URI.create(target.url());
+    Span span = traces.attempt(job.traceparent(), new Traces.Delivery(job.deliveryId().toString(), job.eventId(),
+        job.type(), job.subscriptionId().toString(), job.attempts() + 1), endpoint.getHost(),
+      endpoint.getPort() > 0 ? endpoint.getPort() : "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80);
+    return Attempt.send(sender, job, target.url(), target.signingKeys(), traces.traceparent(span))
+      .andThen(done -> Traces.endAttempt(span, done.succeeded() ? done.result().status() : null,
+        done.succeeded() ? done.result().failureReason() : "not_sent"));
   }
 
   /**

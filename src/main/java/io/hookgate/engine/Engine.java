@@ -11,6 +11,7 @@ import io.hookgate.outbound.AddressPolicy;
 import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.tracing.Traces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -72,7 +73,7 @@ public final class Engine {
    */
   public static Future<Engine> start(Vertx vertx, LiveConfig live, String nodeId, Stores stores,
                                      SubscriptionIndex index, Membership membership, MeterRegistry registry,
-                                     int instances, Clock clock) {
+                                     int instances, Clock clock, Traces traces) {
     HookgateConfig config = live.current();
     HookgateConfig.Delivery d = config.delivery();
     DeliveryJobCodec.register(vertx.eventBus());
@@ -103,7 +104,7 @@ public final class Engine {
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
     Dispatcher.Services services = new Dispatcher.Services(nodeId, live, index, breakers, limits, rates,
-      subscriptionRates, writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock);
+      subscriptionRates, writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock, traces);
     // Tunables reloaded from the config file; the dispatchers, the result writer and the parked deliveries
     // read theirs from the live config where they use them.
     live.onChange(reloaded -> {

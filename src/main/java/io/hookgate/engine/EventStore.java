@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The {@code events} table with its fan-out. An event row is written once, at ingest, with the exact
@@ -29,17 +30,18 @@ import java.util.UUID;
 public final class EventStore {
   private static final String INSERT = """
     INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
-                        deliveries_count, ingest_node, fanout, fanout_subscriptions, request_id)
+                        deliveries_count, ingest_node, fanout, fanout_subscriptions, request_id, traceparent)
     SELECT e.id, e.type, e.merchant_id, e.occurred_at, $11, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
-           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[], e.request_id
+           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[], e.request_id,
+           e.traceparent
       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[],
-                  $9::text[], $10::text[], $13::text[])
+                  $9::text[], $10::text[], $13::text[], $14::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
-                fanout_subscriptions, request_id)
+                fanout_subscriptions, request_id, traceparent)
     ON CONFLICT (id) DO NOTHING
     RETURNING id""";
   private static final String DELIVERIES_COUNT = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
-  private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1)";
+  private static final String BODIES = "SELECT id, body, traceparent FROM events WHERE id = ANY($1)";
   private static final String GET = """
     SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body, fanout,
            fanout_subscriptions, request_id
@@ -54,11 +56,12 @@ public final class EventStore {
 
   /**
    * An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null);
-   * {@code requestId} is the API request that brought it (null for Hookgate's own events).
+   * {@code requestId} is the API request that brought it (null for Hookgate's own events), {@code traceparent}
+   * the trace context of its ingest span (null when tracing is off).
    */
   public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
                     String applicationIdsJson, String body, int deliveriesCount, List<UUID> fanout,
-                    List<UUID> fanoutSubscriptions, String requestId) {
+                    List<UUID> fanoutSubscriptions, String requestId, String traceparent) {
   }
 
   /** An event as stored, with the deliveries of its fan-out. */
@@ -78,7 +81,8 @@ public final class EventStore {
     return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
-        .value(utc(receivedAt)).value(node).tuple().addArrayOfString(requestIds(events)))
+        .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
+        .addArrayOfString(column(events, New::traceparent)))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -100,13 +104,26 @@ public final class EventStore {
 
   /** The envelopes of these events, by id. */
   public Future<Map<String, String>> bodies(SqlClient sql, Set<String> ids) {
+    return sent(sql, ids).map(sent -> {
+      Map<String, String> bodies = new HashMap<>();
+      sent.forEach((id, s) -> bodies.put(id, s.body()));
+      return bodies;
+    });
+  }
+
+  /** What every delivery of an event is sent with: its envelope, and the trace its attempts continue (or null). */
+  public record Sent(String body, String traceparent) {
+  }
+
+  /** The envelopes and trace contexts of these events, by id. */
+  public Future<Map<String, Sent>> sent(SqlClient sql, Set<String> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
     return sql.preparedQuery(BODIES).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
-      Map<String, String> bodies = new HashMap<>();
-      rows.forEach(row -> bodies.put(row.getString("id"), row.getString("body")));
-      return bodies;
+      Map<String, Sent> sent = new HashMap<>();
+      rows.forEach(row -> sent.put(row.getString("id"), new Sent(row.getString("body"), row.getString("traceparent"))));
+      return sent;
     });
   }
 
@@ -159,12 +176,12 @@ public final class EventStore {
     return fanned;
   }
 
-  private static String[] requestIds(List<New> events) {
-    String[] ids = new String[events.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = events.get(i).requestId();
+  private static String[] column(List<New> events, Function<New, String> value) {
+    String[] column = new String[events.size()];
+    for (int i = 0; i < column.length; i++) {
+      column[i] = value.apply(events.get(i));
     }
-    return ids;
+    return column;
   }
 
   /** A uuid[] literal, or null for no fan-out (the statement casts it). */

@@ -162,11 +162,11 @@ final class Scheduler extends VerticleBase {
     }
     Set<String> eventIds = new HashSet<>();
     claimed.forEach(c -> eventIds.add(c.eventId()));
-    return events.bodies(pool, eventIds).map(bodies -> {
+    return events.sent(pool, eventIds).map(sent -> {
       for (DeliveryStore.Claimed c : claimed) {
-        String body = bodies.get(c.eventId());
-        if (body != null) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(body));
+        EventStore.Sent event = sent.get(c.eventId());
+        if (event != null) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(event));
         }
       }
       return claimed.size();

@@ -80,7 +80,7 @@ public final class OperationalEvents extends VerticleBase {
         .put("url", target.url())
         .mergeIn(notice.getJsonObject("data", new JsonObject()));
       NewEvent event = NewEvent.own(type, data, audience);
-      return writer.write(List.of(event), index, null).onSuccess(written -> Counter.builder("hookgate_operational_events")
+      return writer.write(List.of(event), index, IngestWriter.Origin.NONE).onSuccess(written -> Counter.builder("hookgate_operational_events")
         .description("Operational events Hookgate emitted about its endpoints, by type")
         .tag("type", type).register(registry).increment());
     }).onFailure(e -> {

@@ -25,7 +25,8 @@ class DeliveryJobCodecTest {
   @Test
   void aJobWithoutARowYetKeepsWhatItsRowNeeds() {
     DeliveryJob job = new DeliveryJob(UUID.randomUUID(), "evt_2", UUID.randomUUID(), "order.paid", 0, "{}",
-      new DeliveryJob.Unrecorded("node-a", UUID.randomUUID(), Instant.parse("2026-11-22T10:15:30.123456Z")));
+      new DeliveryJob.Unrecorded("node-a", UUID.randomUUID(), Instant.parse("2026-11-22T10:15:30.123456Z")),
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     DeliveryJobCodec codec = new DeliveryJobCodec();
     Buffer wire = Buffer.buffer();
     codec.encodeToWire(wire, job);
@@ -33,5 +34,7 @@ class DeliveryJobCodecTest {
     DeliveryJob decoded = codec.decodeFromWire(0, wire);
     assertThat(decoded).isEqualTo(job);
     assertThat(decoded.unrecorded().receivedAt()).isEqualTo(Instant.parse("2026-11-22T10:15:30.123456Z"));
+    // The event's trace context crosses to another member with the job.
+    assertThat(decoded.traceparent()).isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   }
 }

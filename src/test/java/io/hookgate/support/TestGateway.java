@@ -5,6 +5,7 @@ import io.hookgate.config.ConfigFile;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -75,7 +76,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC()));
+    open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC(), null));
   }
 
   @Override
@@ -106,15 +107,21 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
 
   /** Starts a gateway on an existing database (e.g. to restart on the data of a closed one). */
   public static TestGateway start(HookgateConfig.Database database, Consumer<JsonObject> adjust) {
-    return new TestGateway(adjust).open(startGateway(database, adjust, Clock.systemUTC()));
+    return new TestGateway(adjust).open(startGateway(database, adjust, Clock.systemUTC(), null));
   }
 
   /** Starts a gateway whose delivery engine keeps time by {@code clock}. */
   public static TestGateway start(Consumer<JsonObject> adjust, Clock clock) {
-    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock));
+    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock, null));
   }
 
-  private static Started startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock) {
+  /** Starts a gateway that traces through {@code openTelemetry} (an SDK with an in-memory exporter, say). */
+  public static TestGateway start(Consumer<JsonObject> adjust, OpenTelemetry openTelemetry) {
+    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC(), openTelemetry));
+  }
+
+  private static Started startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock,
+                                      OpenTelemetry openTelemetry) {
     JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
     tree.put("admin-key", ADMIN_KEY);
     tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
@@ -129,7 +136,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
     adjust.accept(tree);
     // Started from a file of its own, as a node is: tests change the file and the gateway follows it.
     ConfigFile file = writeConfig(tree);
-    return new Started(Hookgate.start(file.config(), clock, file), file.path());
+    return new Started(Hookgate.start(file.config(), clock, file, openTelemetry), file.path());
   }
 
   private static ConfigFile writeConfig(JsonObject tree) {
