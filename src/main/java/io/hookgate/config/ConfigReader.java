@@ -36,12 +36,17 @@ final class ConfigReader {
     return prefix.isEmpty() ? name : prefix + "." + name;
   }
 
-  /** The key's text; empty when it is set to nothing (an optional value left out). */
-  String string(String name) {
+  /** The key's value, null when it is set to nothing; a key the tree lacks is a mistake in the shipped file. */
+  private Object present(String name) {
     if (!node.containsKey(name)) {
       throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
     }
-    Object value = node.getValue(name);
+    return node.getValue(name);
+  }
+
+  /** The key's text; empty when it is set to nothing (an optional value left out). */
+  String string(String name) {
+    Object value = present(name);
     if (value == null) {
       return "";
     }
@@ -122,10 +127,7 @@ final class ConfigReader {
 
   /** The key's mapping of names to single values, in file order; empty when it is set to nothing. */
   Map<String, String> mapping(String name) {
-    if (!node.containsKey(name)) {
-      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
-    }
-    Object value = node.getValue(name);
+    Object value = present(name);
     if (value == null) {
       return Map.of();
     }
@@ -145,10 +147,7 @@ final class ConfigReader {
 
   /** The key's list; empty when it is set to nothing. */
   List<String> strings(String name) {
-    if (!node.containsKey(name)) {
-      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
-    }
-    Object value = node.getValue(name);
+    Object value = present(name);
     if (value == null) {
       return List.of();
     }
