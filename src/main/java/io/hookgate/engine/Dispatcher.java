@@ -3,9 +3,9 @@ package io.hookgate.engine;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.config.LiveConfig;
 import io.hookgate.limits.EndpointBreakers;
-import io.hookgate.logging.LogFields;
 import io.hookgate.limits.EndpointRateLimits;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
@@ -40,8 +40,11 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
-  /** Everything a dispatcher shares with the other verticles of its node. */
-  /** @param subscriptionRates the rates partners set on their own subscriptions, keyed by subscription id */
+  /**
+   * Everything a dispatcher shares with the other verticles of its node.
+   *
+   * @param subscriptionRates the rates partners set on their own subscriptions, keyed by subscription id
+   */
   record Services(String nodeId, LiveConfig live, SubscriptionIndex index,
                   EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates,
                   EndpointRateLimits subscriptionRates, ResultWriter writer,

@@ -138,6 +138,24 @@ class LiveReloadTest {
     }
   }
 
+  /** A lower breaker threshold holds for a closed breaker from its next attempt: two failures open it, not 1000. */
+  @Test
+  void aNewBreakerThresholdHoldsForEndpointsAlreadyKnown() {
+    try (Receiver failing = Receiver.start(gw.vertx()).behave(r -> Receiver.Reply.status(500))) {
+      change(tree -> tree.getJsonObject("delivery").put("retry-schedule", new JsonArray().add("0s").add("1h")));
+      gw.subscribe(gw.partnerToken("breaker"), failing.url(), "customer.updated");
+      gw.ingest(TestGateway.event("customer.updated", new JsonObject()));
+      failing.awaitCount(1, 10_000);
+      assertThat(gw.gateway().breakers().state(failing.url()).name()).isEqualTo("CLOSED");
+
+      change(tree -> tree.getJsonObject("delivery").getJsonObject("circuit-breaker").put("failure-threshold", 2));
+      gw.ingest(TestGateway.event("customer.updated", new JsonObject()));
+      gw.ingest(TestGateway.event("customer.updated", new JsonObject()));
+      Receiver.eventually(() -> gw.gateway().breakers().state(failing.url()).name().equals("OPEN"), 10_000,
+        "the breaker to open after two failures under the new threshold");
+    }
+  }
+
   private Row awaitAttempts(String subscription, int attempts) {
     Receiver.eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1::uuid AND attempts = $2",
       subscription, attempts) == 1, 10_000, "attempt " + attempts + " recorded");
