@@ -11,6 +11,7 @@ import io.hookgate.catalog.EventTypeRoutes;
 import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.Pools;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.ApiContract;
@@ -24,6 +25,7 @@ import io.hookgate.outbound.Sender;
 import io.hookgate.partner.PartnerApi;
 import io.hookgate.retention.ErasureRoutes;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.tracing.Traces;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -52,6 +54,8 @@ final class Api {
   }
 
   private final String nodeId;
+  private final LiveConfig live;
+  /** The settings that need a restart; the live ones are read from {@link #live} where they are used. */
   private final HookgateConfig config;
   private final ApiContract contract;
   private final PrometheusMeterRegistry registry;
@@ -62,12 +66,15 @@ final class Api {
   private final EventTypeStore eventTypes;
   private final EventCatalog catalog;
   private final PartnerRateLimiter rateLimiter;
+  private final Traces traces;
 
-  Api(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
+  Api(String nodeId, LiveConfig live, ApiContract contract, PrometheusMeterRegistry registry,
       Membership membership, Engine engine, SubscriptionIndex index, ApplicationStore applications,
-      EventTypeStore eventTypes, EventCatalog catalog) {
+      EventTypeStore eventTypes, EventCatalog catalog, Traces traces) {
+    this.traces = traces;
     this.nodeId = nodeId;
-    this.config = config;
+    this.live = live;
+    this.config = live.current();
     this.contract = contract;
     this.registry = registry;
     this.membership = membership;
@@ -77,13 +84,14 @@ final class Api {
     this.eventTypes = eventTypes;
     this.catalog = catalog;
     this.rateLimiter = new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst());
+    live.onChange(reloaded -> rateLimiter.rates(reloaded.api().partnerRatePerSecond(), reloaded.api().partnerRateBurst()));
   }
 
   /** What one API verticle serves, built on its event loop. */
   Future<Served> serve(Vertx vertx) {
     return OpenAPIContract.from(vertx, contract.forValidation().copy()).map(openApi -> {
       Pool pool = Pools.pool(vertx, config.database(), "api");
-      Sender sender = new Sender(vertx, config.delivery(), engine.resolver());
+      Sender sender = new Sender(vertx, live::delivery, engine.resolver());
       Engine.Stores stores = engine.stores();
       IngestWriter ingest = new IngestWriter(vertx, pool, stores.events(), stores.deliveries(), engine.ledger(),
         config.ingest().commitWaitMs(), engine.metrics(), engine.limits());
@@ -94,11 +102,12 @@ final class Api {
       RouterBuilder builder = RouterBuilder.create(vertx, openApi, RequestExtractor.withBodyHandler()).rootHandler(edge);
       Operations ops = new Operations(vertx, builder, openApi, operation -> guard(operation, admin, partner),
         config.http().bodyLimitBytes());
-      new OpsRoutes(pool, registry, contract.text(), membership).mount(ops);
+      new OpsRoutes(pool, registry, contract.text(), membership, live).mount(ops);
       new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api()).mount(ops);
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
       new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
-      new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
+      new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest(), traces)
+        .mount(ops);
       PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
       new ErasureRoutes(pool).mount(ops);
       ops.checkComplete();

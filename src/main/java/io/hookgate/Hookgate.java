@@ -7,7 +7,10 @@ import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.ClusterSetup;
 import io.hookgate.cluster.Membership;
+import io.hookgate.config.ConfigFile;
+import io.hookgate.config.ConfigReload;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.db.Migrations;
@@ -21,11 +24,16 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogLevels;
+import io.hookgate.operational.OperationalEvents;
+import io.hookgate.ops.Readiness;
 import io.hookgate.retention.Erasures;
 import io.hookgate.retention.Retention;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.tracing.Traces;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -81,11 +89,15 @@ public final class Hookgate implements AutoCloseable {
   private final ApiVerticle api;
   private final String apiDeployment;
   private final Retention retention;
+  private final LiveConfig live;
+  private final ConfigReload reload;
+  private final Traces traces;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
                    Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
-                   Retention retention) {
+                   Retention retention, LiveConfig live, ConfigReload reload, Traces traces) {
+    this.traces = traces;
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -96,6 +108,8 @@ public final class Hookgate implements AutoCloseable {
     this.api = api;
     this.apiDeployment = apiDeployment;
     this.retention = retention;
+    this.live = live;
+    this.reload = reload;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
@@ -108,11 +122,29 @@ public final class Hookgate implements AutoCloseable {
    * since when an endpoint has been failing. Tests move it forward instead of waiting.
    */
   public static Hookgate start(HookgateConfig config, Clock clock) {
+    return start(config, clock, null);
+  }
+
+  /**
+   * Starts everything; {@code file}, when given, is where {@code config} was read from: it is watched, and
+   * the tunables that are safe to change live follow it ({@link ConfigReload}).
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock, ConfigFile file) {
+    return start(config, clock, file, null);
+  }
+
+  /**
+   * Starts everything; traces go through {@code openTelemetry} when given (tests read them from an in-memory
+   * exporter), else as {@code tracing} in the config says.
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock, ConfigFile file, OpenTelemetry openTelemetry) {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
+    LogLevels.apply(config.logging().levels());
     EmbeddedPostgresServer embedded = null;
     Vertx vertx = null;
+    Traces traces = Traces.OFF;
     try {
       if (config.database().embedded()) {
         embedded = startEmbedded(config);
@@ -122,6 +154,8 @@ public final class Hookgate implements AutoCloseable {
         config = config.withSecretEncryptionKey(SecretBox.localKey(config.dataDir()));
       }
       LOG.info("Database schema ready ({} migration(s) applied now)", Migrations.apply(config.database()));
+      LiveConfig live = new LiveConfig(config, file == null ? null : file.loaded());
+      live.onChange(reloaded -> LogLevels.apply(reloaded.logging().levels()));
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HazelcastClusterManager clusterManager = config.cluster().enabled()
@@ -144,11 +178,15 @@ public final class Hookgate implements AutoCloseable {
       // Partitions for now and ahead exist before the first event is taken.
       Retention retention = new Retention(config, stores, registry, clock);
       await(vertx.deployVerticle(retention));
-      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
+      traces = openTelemetry != null ? Traces.of(openTelemetry) : Traces.from(config.tracing());
+      Engine engine = await(Engine.start(vertx, live, nodeId, stores, index, membership, registry, instances, clock,
+        traces));
       await(vertx.deployVerticle(new Erasures(config, stores, nodeId)));
 
-      Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
-        eventTypes, new EventCatalog(eventTypes, nodePool));
+      await(vertx.deployVerticle(new OperationalEvents(config, engine, index, registry)));
+
+      Api api = new Api(nodeId, live, ApiContract.load(), registry, membership, engine, index, applications,
+        eventTypes, new EventCatalog(eventTypes, nodePool), traces);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       HookgateConfig.Http http = config.http();
       String apiDeployment = await(vertx.deployVerticle(() -> {
@@ -157,9 +195,12 @@ public final class Hookgate implements AutoCloseable {
         return verticle;
       }, new DeploymentOptions().setInstances(instances)));
       scheduleUpkeep(vertx, nodePool, applications, subscriptions);
+      new Readiness(vertx, nodePool, membership, registry).start();
+      ConfigReload reload = new ConfigReload(vertx, file, live, registry);
+      await(reload.start());
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment, retention);
+        apiDeployment, retention, live, reload, traces);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -175,6 +216,7 @@ public final class Hookgate implements AutoCloseable {
       if (embedded != null) {
         embedded.close();
       }
+      traces.close();
       throw e;
     }
   }
@@ -244,6 +286,11 @@ public final class Hookgate implements AutoCloseable {
     return config;
   }
 
+  /** The configuration in force now, with its version (it follows the config file). */
+  public LiveConfig liveConfig() {
+    return live;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -303,6 +350,7 @@ public final class Hookgate implements AutoCloseable {
       return;
     }
     membership.stopping();
+    reload.stop();
     try {
       try {
         await(vertx.undeploy(apiDeployment));
@@ -314,6 +362,8 @@ public final class Hookgate implements AutoCloseable {
         await(vertx.close());
       }
     } finally {
+      // What was traced until the end is exported before the node is gone.
+      traces.close();
       if (embedded != null) {
         embedded.close();
       }

@@ -3,11 +3,14 @@ package io.hookgate;
 import io.hookgate.auth.Credentials;
 import io.hookgate.auth.Partner;
 import io.hookgate.config.ConfigException;
+import io.hookgate.config.ConfigFile;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.logging.LogFormat;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,21 +25,27 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    ConfigFile file;
     HookgateConfig config;
     try {
-      config = loadConfig(args, System.getenv());
+      file = configFile(args, System.getenv());
+      config = file.config();
+      if (List.of(args).contains("--cluster")) {
+        config = config.clustered();
+      }
     } catch (ConfigException e) {
       System.err.println("hookgate: invalid configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
+    LogFormat.use(config.logging().format());
     boolean generatedKey = config.adminKey().isEmpty();
     if (generatedKey) {
       config = config.withAdminKey(Credentials.random("hgk_"));
     }
     Hookgate gateway;
     try {
-      gateway = Hookgate.start(config);
+      gateway = Hookgate.start(config, Clock.systemUTC(), file);
     } catch (ConfigException e) {
       System.err.println("hookgate: invalid configuration: " + e.getMessage());
       System.exit(2);
@@ -82,13 +91,18 @@ public final class Main {
   }
 
   static HookgateConfig loadConfig(String[] args, Map<String, String> env) {
+    HookgateConfig config = configFile(args, env).config();
+    return List.of(args).contains("--cluster") ? config.clustered() : config;
+  }
+
+  /** The config file the arguments (or HOOKGATE_CONFIG) name, read with the environment over it. */
+  static ConfigFile configFile(String[] args, Map<String, String> env) {
     List<String> rest = new ArrayList<>(List.of(args));
-    boolean cluster = rest.remove("--cluster");
+    rest.remove("--cluster");
     if (rest.size() > 1 || rest.stream().anyMatch(a -> a.startsWith("--"))) {
       throw new ConfigException("arguments", "usage: java -jar hookgate.jar [--cluster] [config-file]");
     }
     String file = rest.isEmpty() ? env.getOrDefault("HOOKGATE_CONFIG", HookgateConfig.DEFAULT_FILE.toString()) : rest.get(0);
-    HookgateConfig config = HookgateConfig.load(Path.of(file), env);
-    return cluster ? config.clustered() : config;
+    return ConfigFile.read(Path.of(file), env);
   }
 }

@@ -18,8 +18,9 @@ class ArchitectureTest {
     .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
     .importPackages("io.hookgate");
   private static final String[] FEATURES = {"io.hookgate.application..", "io.hookgate.auth..", "io.hookgate.catalog..",
-    "io.hookgate.engine..", "io.hookgate.ingest..", "io.hookgate.limits..", "io.hookgate.ops..",
-    "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.retention..", "io.hookgate.subscription.."};
+    "io.hookgate.engine..", "io.hookgate.ingest..", "io.hookgate.limits..", "io.hookgate.operational..",
+    "io.hookgate.ops..", "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.retention..",
+    "io.hookgate.subscription.."};
 
   @Test
   void packagesHaveNoCycles() {
@@ -29,7 +30,7 @@ class ArchitectureTest {
   @Test
   void toolkitsUseNoFeature() {
     noClasses().that().resideInAnyPackage("io.hookgate.http..", "io.hookgate.db..", "io.hookgate.config..",
-        "io.hookgate.cluster..")
+        "io.hookgate.cluster..", "io.hookgate.logging..", "io.hookgate.tracing..")
       .should().dependOnClassesThat().resideInAnyPackage(FEATURES)
       .check(CLASSES);
   }

@@ -195,8 +195,12 @@ class ManifestsTest {
     Map<String, Object> generator = map(list(kustomization("base").get("configMapGenerator")).get(0));
     assertThat(generator.get("name")).isEqualTo("hookgate-config");
     Map<String, Object> mount = map(list(container.get("volumeMounts")).get(0));
-    assertThat(list(generator.get("files"))).contains(mount.get("subPath"));
-    assertThat(mount.get("mountPath")).isEqualTo("/app/conf/" + mount.get("subPath"));
+    // Mounted as a directory (a subPath mount never sees a change) under a fixed name (a hashed one rolls the
+    // pods at every edit), so the pods follow the file; the gateway is told to read it there.
+    assertThat(mount).doesNotContainKey("subPath");
+    assertThat(map(generator.get("options")).get("disableNameSuffixHash")).isEqualTo(true);
+    String file = list(generator.get("files")).get(0).toString();
+    assertThat(list(container.get("args"))).contains(mount.get("mountPath") + "/" + file);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.hookgate.application;
 
 import io.hookgate.auth.Credentials;
 import io.hookgate.auth.Scopes;
+import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.engine.SubscriptionHistory;
 import io.hookgate.http.ApiError;
@@ -93,6 +94,10 @@ public final class ApplicationRoutes {
   /** The application, its subscriptions and tokens, and everything the engine keeps of those subscriptions. */
   private void delete(RoutingContext ctx) {
     UUID id = id(ctx);
+    if (id.equals(HookgateEvents.PLATFORM_APPLICATION)) {
+      throw ApiError.conflict("This application holds the platform's operational webhooks; delete those through"
+        + " /api/v1/operational-webhooks instead");
+    }
     pool.withTransaction(conn -> subscriptions.idsOfApplication(conn, id).compose(ids -> store.delete(conn, id)
         .compose(deleted -> deleted ? history.delete(conn, ids).map(ids) : Future.succeededFuture((List<UUID>) null))))
       .onSuccess(deleted -> {

@@ -6,6 +6,7 @@ import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.MediaTypes;
 import io.hookgate.http.Operations;
+import io.hookgate.http.RequestIds;
 import io.hookgate.http.UrlText;
 import io.hookgate.http.Utf8;
 import io.vertx.core.MultiMap;
@@ -157,7 +158,8 @@ public final class OAuthRoutes {
     if (basic && status == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"hookgate\"");
     }
-    reply(ctx, status, new JsonObject().put("error", code).put("error_description", message).put("message", message));
+    reply(ctx, status, new JsonObject().put("error", code).put("error_description", message).put("message", message)
+      .put("request_id", RequestIds.of(ctx)));
   }
 
   private static void reply(RoutingContext ctx, int status, JsonObject body) {

@@ -11,11 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * partner cannot starve the others. The limit holds per node.
  */
 public final class PartnerRateLimiter {
-  private final double perSecond;
-  private final double burst;
+  private volatile double perSecond;
+  private volatile double burst;
   private final Map<UUID, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public PartnerRateLimiter(int perSecond, int burst) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+  }
+
+  /** A new rate and burst (the config changed); each bucket follows from its next request. */
+  public void rates(int perSecond, int burst) {
     this.perSecond = perSecond;
     this.burst = burst;
   }

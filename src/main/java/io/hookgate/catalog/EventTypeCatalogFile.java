@@ -53,7 +53,10 @@ public final class EventTypeCatalogFile {
    * through the Platform API. How many were added.
    */
   public static Future<Integer> seed(SqlClient sql, EventTypeStore store, Path file) {
-    List<EventType> catalog = read(file);
+    List<EventType> catalog = new ArrayList<>(read(file));
+    // Hookgate's own events are always in the catalog, whatever the file lists.
+    HookgateEvents.catalog().stream().filter(own -> catalog.stream().noneMatch(t -> t.name().equals(own.name())))
+      .forEach(catalog::add);
     return store.seed(sql, catalog).onSuccess(added ->
       LOG.info("Event-type catalog: {} type(s) in {}, {} added now", catalog.size(), file, added));
   }

@@ -4,7 +4,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -34,12 +36,17 @@ final class ConfigReader {
     return prefix.isEmpty() ? name : prefix + "." + name;
   }
 
-  /** The key's text; empty when it is set to nothing (an optional value left out). */
-  String string(String name) {
+  /** The key's value, null when it is set to nothing; a key the tree lacks is a mistake in the shipped file. */
+  private Object present(String name) {
     if (!node.containsKey(name)) {
       throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
     }
-    Object value = node.getValue(name);
+    return node.getValue(name);
+  }
+
+  /** The key's text; empty when it is set to nothing (an optional value left out). */
+  String string(String name) {
+    Object value = present(name);
     if (value == null) {
       return "";
     }
@@ -118,12 +125,29 @@ final class ConfigReader {
     return List.copyOf(list);
   }
 
+  /** The key's mapping of names to single values, in file order; empty when it is set to nothing. */
+  Map<String, String> mapping(String name) {
+    Object value = present(name);
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw new ConfigException(key(name), "must be a mapping");
+    }
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String field : object.fieldNames()) {
+      Object entry = object.getValue(field);
+      if (entry == null || entry instanceof JsonObject || entry instanceof JsonArray) {
+        throw new ConfigException(key(name) + "." + field, "must be a single value");
+      }
+      entries.put(field, entry.toString().trim());
+    }
+    return entries;
+  }
+
   /** The key's list; empty when it is set to nothing. */
   List<String> strings(String name) {
-    if (!node.containsKey(name)) {
-      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
-    }
-    Object value = node.getValue(name);
+    Object value = present(name);
     if (value == null) {
       return List.of();
     }

@@ -34,7 +34,15 @@ public final class ConfigSource {
   static final String DEFAULTS = "io/hookgate/config/hookgate.yaml";
 
   public static JsonObject load(Path file, Map<String, String> env) {
-    JsonObject tree = withDefaults(readYaml(file));
+    return withEnv(withDefaults(readYaml(file)), env);
+  }
+
+  /** A config file's text as it is read again while the node runs: defaults under it, the environment over it. */
+  public static JsonObject fromText(String text, String source, Map<String, String> env) {
+    return withEnv(withDefaults(parseYaml(text, source)), env);
+  }
+
+  private static JsonObject withEnv(JsonObject tree, Map<String, String> env) {
     applyEnv(tree, "", env);
     return tree;
   }

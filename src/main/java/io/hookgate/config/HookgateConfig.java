@@ -26,7 +26,10 @@ public record HookgateConfig(
   Ingest ingest,
   Delivery delivery,
   Cluster cluster,
-  Retention retention) {
+  Retention retention,
+  Logging logging,
+  Tracing tracing,
+  Duration reloadInterval) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -97,6 +100,23 @@ public record HookgateConfig(
                          int responseBodyMaxBytes, String userAgent,
                          boolean requireHttps, List<String> allowedPrivateNetworks, Breaker breaker,
                          AutoDisable autoDisable) {
+  }
+
+  /**
+   * @param format text or json (at start-up)
+   * @param levels logger name to level (TRACE, DEBUG, INFO, WARN, ERROR, OFF), applied live
+   */
+  public record Logging(String format, Map<String, String> levels) {
+  }
+
+  /**
+   * OpenTelemetry traces, exported over OTLP when enabled.
+   *
+   * @param otlpProtocol grpc or http/protobuf
+   * @param sampleRatio  the share of new traces recorded; a caller's sampled {@code traceparent} is always followed
+   */
+  public record Tracing(boolean enabled, String otlpEndpoint, String otlpProtocol, String serviceName,
+                        double sampleRatio) {
   }
 
   public static HookgateConfig load(Path file, Map<String, String> env) {
@@ -171,7 +191,10 @@ public record HookgateConfig(
       ingest,
       delivery,
       cluster(root.section("cluster")),
-      retention(root.section("retention")));
+      retention(root.section("retention")),
+      logging(root.section("logging")),
+      tracing(root.section("tracing")),
+      root.duration("reload-interval"));
   }
 
   private static Retention retention(ConfigReader r) {
@@ -193,6 +216,33 @@ public record HookgateConfig(
     }
     return new Retention(interval, r.integer("partitions-ahead", 1, 1000), history, stats, statsInterval,
       r.duration("check-interval"), r.duration("lock-timeout"));
+  }
+
+  private static Tracing tracing(ConfigReader t) {
+    String endpoint = t.nonEmpty("otlp-endpoint");
+    if (!endpoint.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(t.key("otlp-endpoint"), "must be an http(s) URL such as http://otel-collector:4317");
+    }
+    return new Tracing(t.bool("enabled"), endpoint, t.oneOf("otlp-protocol", Set.of("grpc", "http/protobuf")),
+      t.nonEmpty("service-name"), t.decimal("sample-ratio", 0, 1));
+  }
+
+  private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  private static Logging logging(ConfigReader l) {
+    Map<String, String> levels = new java.util.LinkedHashMap<>();
+    l.mapping("levels").forEach((logger, level) -> {
+      if (!logger.matches("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*")) {
+        throw new ConfigException(l.key("levels") + "." + logger, "is not a logger name (e.g. io.hookgate.engine, or ROOT)");
+      }
+      String upper = level.toUpperCase(java.util.Locale.ROOT);
+      if (!LEVELS.contains(upper)) {
+        throw new ConfigException(l.key("levels") + "." + logger, "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF"
+          + " (got \"" + level + "\")");
+      }
+      levels.put(logger, upper);
+    });
+    return new Logging(l.oneOf("format", Set.of("text", "json")), Map.copyOf(levels));
   }
 
   private static Cluster cluster(ConfigReader c) {
@@ -278,21 +328,34 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster, retention);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster,
+      retention, logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, retention);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, retention, logging,
+      tracing, reloadInterval);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
-      cluster.on(), retention);
+      cluster.on(), retention, logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster, retention);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster,
+      retention, logging, tracing, reloadInterval);
+  }
+
+  /**
+   * This configuration with the parts that may change while the node runs taken from {@code reloaded}: the
+   * delivery tunables, the partner API's rate and the log levels ({@link ConfigReload} says which keys those
+   * are; {@code reloaded} holds this configuration's values for every other key).
+   */
+  public HookgateConfig withLive(HookgateConfig reloaded) {
+    return new HookgateConfig(adminKey, dataDir, http, database, security, reloaded.api, eventTypesFile, ingest,
+      reloaded.delivery, cluster, retention, reloaded.logging, tracing, reloadInterval);
   }
 }

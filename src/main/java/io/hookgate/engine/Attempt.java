@@ -4,6 +4,7 @@ import io.hookgate.Hookgate;
 import io.hookgate.outbound.Exchange;
 import io.hookgate.outbound.Sender;
 import io.hookgate.outbound.Signer;
+import io.hookgate.tracing.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +27,12 @@ public record Attempt(DeliveryJob job, int number, Exchange exchange) {
    * is the event id, stable across retries and replays), as attempt {@code job.attempts() + 1}.
    */
   public static Future<Attempt> send(Sender sender, DeliveryJob job, String url, List<byte[]> keys) {
+    return send(sender, job, url, keys, null);
+  }
+
+  /** As above, with the attempt's trace context for the receiver ({@code traceparent}; null: none). */
+  public static Future<Attempt> send(Sender sender, DeliveryJob job, String url, List<byte[]> keys,
+                                     String traceparent) {
     int number = job.attempts() + 1;
     OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
     byte[] body = job.body().getBytes(StandardCharsets.UTF_8);
@@ -39,6 +46,9 @@ public record Attempt(DeliveryJob job, int number, Exchange exchange) {
       .add("X-Hookgate-Event-Type", job.type())
       .add("X-Hookgate-Delivery-Id", job.deliveryId().toString())
       .add("X-Hookgate-Attempt", Integer.toString(number));
+    if (traceparent != null) {
+      headers.add(Traces.TRACEPARENT, traceparent);
+    }
     return sender.post(url, headers, body, startedAt).map(exchange -> new Attempt(job, number, exchange));
   }
 

@@ -1,5 +1,6 @@
 package io.hookgate.engine;
 
+import io.hookgate.logging.LogFields;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -9,13 +10,15 @@ import java.util.UUID;
  * One attempt's worth of work, sent point-to-point on {@value #ADDRESS}. The node that receives it
  * holds the delivery's lease; the body is the exact envelope stored with the event.
  *
- * @param attempts   attempts already made before this one
- * @param createdAt  when the delivery's event was received: its row's {@code created_at}, the key of the
- *                   partition that holds the row, so writes find it without searching every partition
- * @param unrecorded set when the delivery has no row yet (see {@link FanoutLedger}); null when it has one
+ * @param attempts    attempts already made before this one
+ * @param createdAt   when the delivery's event was received: its row's {@code created_at}, the key of the
+ *                    partition that holds the row, so writes find it without searching every partition
+ * @param unrecorded  set when the delivery has no row yet (see {@link FanoutLedger}); null when it has one
+ * @param traceparent the W3C trace context of its event's ingest span, which the attempt continues; null when
+ *                    tracing is off
  */
 public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body,
-                          Instant createdAt, Unrecorded unrecorded) {
+                          Instant createdAt, Unrecorded unrecorded, String traceparent) {
   public static final String ADDRESS = "hookgate.deliver";
 
   /**
@@ -29,7 +32,18 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
   /** A job for a delivery that already has its row. */
   public DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body,
                      Instant createdAt) {
-    this(deliveryId, eventId, subscriptionId, type, attempts, body, createdAt, null);
+    this(deliveryId, eventId, subscriptionId, type, attempts, body, createdAt, null, null);
+  }
+
+  public DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, String type, int attempts, String body,
+                     Instant createdAt, Unrecorded unrecorded) {
+    this(deliveryId, eventId, subscriptionId, type, attempts, body, createdAt, unrecorded, null);
+  }
+
+  /** The delivery's ids as fields of the log lines written about it. */
+  public LogFields logFields() {
+    return LogFields.of(LogFields.DELIVERY_ID, deliveryId).and(LogFields.EVENT_ID, eventId)
+      .and(LogFields.SUBSCRIPTION_ID, subscriptionId);
   }
 
   public JsonObject toJson() {
@@ -41,6 +55,9 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
       .put("attempts", attempts)
       .put("body", body)
       .put("created_at", createdAt.toString());
+    if (traceparent != null) {
+      json.put("traceparent", traceparent);
+    }
     if (unrecorded != null) {
       json.put("unrecorded", new JsonObject()
         .put("node", unrecorded.node())
@@ -54,6 +71,7 @@ public record DeliveryJob(UUID deliveryId, String eventId, UUID subscriptionId, 
     return new DeliveryJob(UUID.fromString(json.getString("delivery_id")), json.getString("event_id"),
       UUID.fromString(json.getString("subscription_id")), json.getString("type"), json.getInteger("attempts"),
       json.getString("body"), Instant.parse(json.getString("created_at")), u == null ? null
-        : new Unrecorded(u.getString("node"), UUID.fromString(u.getString("application_id"))));
+        : new Unrecorded(u.getString("node"), UUID.fromString(u.getString("application_id"))),
+      json.getString("traceparent"));
   }
 }

@@ -39,7 +39,7 @@ public final class DeliveryMetrics {
       .description("Deliveries ingested while this node had no in-flight slot free: written due, for the scheduler")
       .register(registry);
     ingested = Counter.builder("hookgate_events_ingested")
-      .description("Events accepted by POST /api/v1/events (duplicates excluded)")
+      .description("Events stored: accepted by POST /api/v1/events (duplicates excluded) and Hookgate's own operational events")
       .register(registry);
     attemptLatency = Timer.builder("hookgate_attempt_duration")
       .description("Duration of delivery attempts, from request to response body")

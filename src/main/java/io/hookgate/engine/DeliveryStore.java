@@ -336,6 +336,12 @@ public final class DeliveryStore {
     public DeliveryJob job(String body) {
       return new DeliveryJob(id, eventId, subscriptionId, eventType, attempts, body, createdAt);
     }
+
+    /** The job, continuing its event's trace. */
+    public DeliveryJob job(EventStore.Sent sent) {
+      return new DeliveryJob(id, eventId, subscriptionId, eventType, attempts, sent.body(), createdAt, null,
+        sent.traceparent());
+    }
   }
 
   private static List<Claimed> claimed(RowSet<Row> rows) {

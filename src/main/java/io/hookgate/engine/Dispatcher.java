@@ -1,13 +1,17 @@
 package io.hookgate.engine;
 
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.EndpointRateLimits;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.tracing.Traces;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
@@ -19,6 +23,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -35,10 +40,16 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
-  /** Everything a dispatcher shares with the other verticles of its node. */
-  record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
-                  EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
-                  EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock) {
+  /**
+   * Everything a dispatcher shares with the other verticles of its node.
+   *
+   * @param subscriptionRates the rates partners set on their own subscriptions, keyed by subscription id
+   */
+  record Services(String nodeId, LiveConfig live, SubscriptionIndex index,
+                  EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates,
+                  EndpointRateLimits subscriptionRates, ResultWriter writer,
+                  EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock,
+                  Traces traces) {
   }
 
   /** Marks a job handed over by another member that had no share of its endpoint: it is not handed on again. */
@@ -57,8 +68,9 @@ final class Dispatcher extends VerticleBase {
   }
 
   private final Services services;
-  private final HookgateConfig.Delivery config;
-  private final RetrySchedule schedule;
+  /** The retry schedule of the delivery settings it was built from; rebuilt when a reload replaces them. */
+  private RetrySchedule schedule;
+  private HookgateConfig.Delivery scheduleOf;
   private final Clock clock;
   private Sender sender;
   private MessageConsumer<DeliveryJob> consumer;
@@ -75,16 +87,14 @@ final class Dispatcher extends VerticleBase {
   private final int maxWaiting;
 
   Dispatcher(Services services, int instances) {
-    this.maxWaiting = Math.max(1, services.config().maxQueued() / Math.max(1, instances));
+    this.maxWaiting = Math.max(1, services.live().delivery().maxQueued() / Math.max(1, instances));
     this.services = services;
-    this.config = services.config();
-    this.schedule = new RetrySchedule(config);
     this.clock = services.clock();
   }
 
   @Override
   public Future<?> start() {
-    sender = new Sender(vertx, config, services.resolver());
+    sender = new Sender(vertx, services.live()::delivery, services.resolver());
     consumer = vertx.eventBus().consumer(DeliveryJob.ADDRESS, this::handle);
     nodeConsumer = vertx.eventBus().consumer(nodeAddress(services.nodeId()), this::handle);
     // Slots held by other verticles of the node free up without an event here: look again often.
@@ -156,7 +166,9 @@ final class Dispatcher extends VerticleBase {
           attempt(job, found.result(), forwarded);
         } else {
           // Cannot tell what the subscription is: leave the delivery to its lease.
-          LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+          try (LogFields fields = job.logFields()) {
+            LOG.warn("Looking up subscription {} failed: {}", job.subscriptionId(), found.cause().getMessage());
+          }
         }
       });
   }
@@ -196,7 +208,7 @@ final class Dispatcher extends VerticleBase {
     boolean open = breakerOpen(url);
     // The rate limit is asked (and a token taken) only when the status and breaker let the job through.
     boolean statusAllows = target.status() == Subscription.Status.ACTIVE;
-    long rateDelay = statusAllows && !open ? services.rates().delayMs(url) : 0;
+    long rateDelay = statusAllows && !open ? rateDelay(target, url) : 0;
     switch (DispatchRules.admit(target.status(), open, rateDelay, forwarded, services.limits().maxPerEndpoint(url) > 0)) {
       case SKIP_DELETED -> writer.skip(job, "subscription_deleted");
       case HOLD -> writer.hold(job);
@@ -215,6 +227,16 @@ final class Dispatcher extends VerticleBase {
     }
   }
 
+  /**
+   * The subscription's own rate first, then the endpoint's: a job the subscription's rate holds back takes
+   * no token of the endpoint's, which its other subscriptions may use.
+   */
+  private long rateDelay(SubscriptionIndex.Target target, String url) {
+    Integer own = target.rateLimitPerSecond();
+    long delay = own == null ? 0 : services.subscriptionRates().delayMs(target.id().toString(), own);
+    return delay > 0 ? delay : services.rates().delayMs(url);
+  }
+
   private boolean breakerOpen(String url) {
     return services.breakers().state(url) == CircuitBreakerState.OPEN;
   }
@@ -223,7 +245,7 @@ final class Dispatcher extends VerticleBase {
   private void start(DeliveryJob job, SubscriptionIndex.Target target, String url) {
     ResultWriter writer = services.writer();
     inFlight++;
-    services.breakers().<Attempt>execute(url, () -> Attempt.send(sender, job, target.url(), target.signingKeys())
+    services.breakers().<Attempt>execute(url, () -> send(job, target)
         .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
       .onComplete(result -> {
         inFlight--;
@@ -239,12 +261,32 @@ final class Dispatcher extends VerticleBase {
           if (result.cause() instanceof OpenCircuitException) {
             writer.park(job);
           } else {
-            LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+            try (LogFields fields = job.logFields()) {
+              LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
+            }
             writer.postpone(job, clock.instant().plusSeconds(5));
           }
         }
         startWaiting(url);
       });
+  }
+
+  /**
+   * The signed POST, in a span of its own when tracing is on: a child of the event's ingest span, its context
+   * sent to the partner as the webhook's {@code traceparent}.
+   */
+  private Future<Attempt> send(DeliveryJob job, SubscriptionIndex.Target target) {
+    Traces traces = services.traces();
+    if (!traces.enabled()) {
+      return Attempt.send(sender, job, target.url(), target.signingKeys());
+    }
+    URI endpoint = URI.create(target.url());
+    Span span = traces.attempt(job.traceparent(), new Traces.Delivery(job.deliveryId().toString(), job.eventId(),
+        job.type(), job.subscriptionId().toString(), job.attempts() + 1), endpoint.getHost(),
+      endpoint.getPort() > 0 ? endpoint.getPort() : "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80);
+    return Attempt.send(sender, job, target.url(), target.signingKeys(), traces.traceparent(span))
+      .andThen(done -> Traces.endAttempt(span, done.succeeded() ? done.result().status() : null,
+        done.succeeded() ? done.result().failureReason() : "not_sent"));
   }
 
   /**
@@ -290,9 +332,19 @@ final class Dispatcher extends VerticleBase {
     }
   }
 
+  /** The schedule in force: a delivery already retrying follows a reloaded one from its next attempt. */
+  private RetrySchedule schedule() {
+    HookgateConfig.Delivery now = services.live().delivery();
+    if (now != scheduleOf) {
+      schedule = new RetrySchedule(now);
+      scheduleOf = now;
+    }
+    return schedule;
+  }
+
   private void finish(Attempt attempt) {
     services.metrics().attempt(attempt.durationMs());
-    DispatchRules.Verdict verdict = DispatchRules.judge(attempt, schedule);
+    DispatchRules.Verdict verdict = DispatchRules.judge(attempt, schedule());
     services.writer().record(attempt, verdict.decision(),
       verdict.retryIn() == null ? null : clock.instant().plus(verdict.retryIn()));
   }

@@ -2,6 +2,7 @@ package io.hookgate.engine;
 
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.db.Pools;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.EndpointRateLimits;
@@ -10,6 +11,7 @@ import io.hookgate.outbound.AddressPolicy;
 import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.tracing.Traces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -69,9 +71,10 @@ public final class Engine {
    * Builds the engine and deploys its scheduler and {@code instances} dispatchers; ready once this node is
    * in the fan-out ledger (it takes no event before it could be recovered).
    */
-  public static Future<Engine> start(Vertx vertx, HookgateConfig config, String nodeId, Stores stores,
+  public static Future<Engine> start(Vertx vertx, LiveConfig live, String nodeId, Stores stores,
                                      SubscriptionIndex index, Membership membership, MeterRegistry registry,
-                                     int instances, Clock clock) {
+                                     int instances, Clock clock, Traces traces) {
+    HookgateConfig config = live.current();
     HookgateConfig.Delivery d = config.delivery();
     DeliveryJobCodec.register(vertx.eventBus());
     Pool pool = Pools.pool(vertx, config.database(), "engine", 4);
@@ -81,6 +84,9 @@ public final class Engine {
     EndpointRateLimits rates = new EndpointRateLimits(d.endpointRatePerSecond());
     membership.onMembers(limits::members);
     membership.onMembers(rates::members);
+    // The rates partners set on their subscriptions, shared the same way (each subscription's rate is its own).
+    EndpointRateLimits subscriptionRates = new EndpointRateLimits(0);
+    membership.onMembers(subscriptionRates::members);
     // The shares of the caps come from the members: known before the first job is taken.
     membership.start(vertx);
     DeliveryMetrics metrics = new DeliveryMetrics(registry, limits);
@@ -88,16 +94,25 @@ public final class Engine {
       stores.subscriptions(), stores.deliveries());
     EndpointBreakers breakers = new EndpointBreakers(vertx,
       (url, state) -> stores.subscriptions().recordCircuit(pool, url, state), registry, nodeId, d.breaker());
-    ParkedDeliveries parked = new ParkedDeliveries(index, breakers, d.breaker().resetTimeout().toMillis(),
-      stores.deliveries());
+    ParkedDeliveries parked = new ParkedDeliveries(index, breakers,
+      () -> live.delivery().breaker().resetTimeout().toMillis(), stores.deliveries());
     breakers.onClosed(parked::drain);
+    breakers.onTransition((url, from, to) -> OperationalNotices.breaker(vertx, index, url, from, to));
     ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4),
       new ResultWriter.Stores(stores.deliveries(), stores.attempts(), stores.stats(), stores.subscriptions()),
-      index, d.autoDisable(), metrics, limits, ledger, clock);
+      index, () -> live.delivery().autoDisable(), metrics, limits, ledger, clock);
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
-    Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, writer, resolver,
-      metrics, config.cluster().drainTimeout().toMillis(), clock);
+    Dispatcher.Services services = new Dispatcher.Services(nodeId, live, index, breakers, limits, rates,
+      subscriptionRates, writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock, traces);
+    // Tunables reloaded from the config file; the dispatchers, the result writer and the parked deliveries
+    // read theirs from the live config where they use them.
+    live.onChange(reloaded -> {
+      HookgateConfig.Delivery now = reloaded.delivery();
+      limits.resize(now.maxInFlight(), now.maxInFlightPerEndpoint());
+      rates.rate(now.endpointRatePerSecond());
+      breakers.configure(now.breaker());
+    });
     return breakers.start()
       .compose(v -> vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)))

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The {@code events} table with its fan-out. An event row is written once, at ingest, with the exact
@@ -34,23 +35,25 @@ public final class EventStore {
 
   private static final String INSERT = """
     INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
-                        deliveries_count, ingest_node, fanout, fanout_subscriptions)
+                        deliveries_count, ingest_node, fanout, fanout_subscriptions, request_id, traceparent)
     SELECT e.id, e.type, e.merchant_id, e.occurred_at, $11, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
-           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[]
+           CASE WHEN e.fanout IS NOT NULL THEN $12 END, e.fanout::uuid[], e.fanout_subscriptions::uuid[], e.request_id,
+           e.traceparent
       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::int[],
-                  $9::text[], $10::text[])
+                  $9::text[], $10::text[], $13::text[], $14::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
-                fanout_subscriptions)
-     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $13)
+                fanout_subscriptions, request_id, traceparent)
+     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $15)
     ON CONFLICT DO NOTHING
     RETURNING id""";
   private static final String DELIVERIES_COUNT = """
     SELECT id, deliveries_count FROM events WHERE id = ANY($1) AND received_at >= $2""";
   /** Bounded by the events' receive times, so only the partitions that hold them are read. */
-  private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1) AND received_at BETWEEN $2 AND $3";
+  private static final String BODIES = """
+    SELECT id, body, traceparent FROM events WHERE id = ANY($1) AND received_at BETWEEN $2 AND $3""";
   private static final String GET = """
     SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body, fanout,
-           fanout_subscriptions, erased_at
+           fanout_subscriptions, request_id, erased_at
       FROM events WHERE id = $1""";
   private static final String FANOUT_OF_NODE = """
     SELECT id, type, received_at, fanout, fanout_subscriptions FROM events
@@ -124,17 +127,21 @@ public final class EventStore {
     });
   }
 
-  /** An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null). */
+  /**
+   * An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null);
+   * {@code requestId} is the API request that brought it (null for Hookgate's own events), {@code traceparent}
+   * the trace context of its ingest span (null when tracing is off).
+   */
   public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
                     String applicationIdsJson, String body, int deliveriesCount, List<UUID> fanout,
-                    List<UUID> fanoutSubscriptions) {
+                    List<UUID> fanoutSubscriptions, String requestId, String traceparent) {
   }
 
   /** An event as stored, with the deliveries of its fan-out. */
   /** @param body null once erased ({@code erasedAt}) */
   public record Stored(String id, String type, String merchantId, OffsetDateTime occurredAt, OffsetDateTime receivedAt,
                        boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout,
-                       OffsetDateTime erasedAt) {
+                       String requestId, OffsetDateTime erasedAt) {
   }
 
   /** A delivery in an event's fan-out: sent straight from ingest, its row written with its first outcome. */
@@ -149,7 +156,8 @@ public final class EventStore {
     return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
-        .value(utc(receivedAt)).value(node).value(utc(receivedAt.minus(duplicateWindow))).tuple())
+        .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
+        .addArrayOfString(column(events, New::traceparent)).addValue(utc(receivedAt.minus(duplicateWindow))))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -175,17 +183,33 @@ public final class EventStore {
    * {@code created_at}), by id; an erased event's is absent.
    */
   public Future<Map<String, String>> bodies(SqlClient sql, Set<String> ids, Instant from, Instant to) {
+    return sent(sql, ids, from, to).map(sent -> {
+      Map<String, String> bodies = new HashMap<>();
+      sent.forEach((id, s) -> bodies.put(id, s.body()));
+      return bodies;
+    });
+  }
+
+  /** What every delivery of an event is sent with: its envelope, and the trace its attempts continue (or null). */
+  public record Sent(String body, String traceparent) {
+  }
+
+  /**
+   * The envelopes and trace contexts of these events, received between {@code from} and {@code to}, by id;
+   * an erased event's is absent.
+   */
+  public Future<Map<String, Sent>> sent(SqlClient sql, Set<String> ids, Instant from, Instant to) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
     return sql.preparedQuery(BODIES).execute(Tuple.of(ids.toArray(String[]::new), utc(from), utc(to))).map(rows -> {
-      Map<String, String> bodies = new HashMap<>();
+      Map<String, Sent> sent = new HashMap<>();
       rows.forEach(row -> {
         if (row.getString("body") != null) {
-          bodies.put(row.getString("id"), row.getString("body"));
+          sent.put(row.getString("id"), new Sent(row.getString("body"), row.getString("traceparent")));
         }
       });
-      return bodies;
+      return sent;
     });
   }
 
@@ -198,7 +222,7 @@ public final class EventStore {
       Row row = rows.iterator().next();
       return new Stored(row.getString("id"), row.getString("type"), row.getString("merchant_id"),
         row.getOffsetDateTime("occurred_at"), row.getOffsetDateTime("received_at"), row.getBoolean("livemode"),
-        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row),
+        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row), row.getString("request_id"),
         row.getOffsetDateTime("erased_at"));
     });
   }
@@ -237,6 +261,14 @@ public final class EventStore {
         row.getOffsetDateTime("received_at").toInstant()));
     }
     return fanned;
+  }
+
+  private static String[] column(List<New> events, Function<New, String> value) {
+    String[] column = new String[events.size()];
+    for (int i = 0; i < column.length; i++) {
+      column[i] = value.apply(events.get(i));
+    }
+    return column;
   }
 
   /** A uuid[] literal, or null for no fan-out (the statement casts it). */

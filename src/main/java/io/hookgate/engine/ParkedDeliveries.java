@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Deliveries waiting behind an open circuit breaker. A delivery that finds its endpoint's breaker open
@@ -43,13 +44,14 @@ final class ParkedDeliveries {
   private final SubscriptionIndex index;
   private final DeliveryStore deliveries;
   private final EndpointBreakers breakers;
-  private final long resetMs;
+  private final LongSupplier resetMs;
   /** When each endpoint last had a delivery released as its probe (epoch ms). */
   private final Map<String, Long> probed = new ConcurrentHashMap<>();
   /** Subscriptions whose endpoint's breaker closed on this node and that may still have parked deliveries. */
   private final Set<UUID> draining = ConcurrentHashMap.newKeySet();
 
-  ParkedDeliveries(SubscriptionIndex index, EndpointBreakers breakers, long resetMs, DeliveryStore deliveries) {
+  /** @param resetMs the breakers' reset period in force (it follows a reloaded config) */
+  ParkedDeliveries(SubscriptionIndex index, EndpointBreakers breakers, LongSupplier resetMs, DeliveryStore deliveries) {
     this.index = index;
     this.deliveries = deliveries;
     this.breakers = breakers;
@@ -143,7 +145,7 @@ final class ParkedDeliveries {
 
   private boolean probeDue(String url, long now) {
     Long last = probed.get(url);
-    if (last != null && now - last < resetMs) {
+    if (last != null && now - last < resetMs.getAsLong()) {
       return false;
     }
     probed.put(url, now);

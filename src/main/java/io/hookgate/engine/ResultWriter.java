@@ -3,6 +3,7 @@ package io.hookgate.engine;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Writes what dispatchers learn, in batches: attempts, delivery rows, the hourly stats, subscription
@@ -79,7 +81,7 @@ final class ResultWriter {
   private final Pool pool;
   private final Stores stores;
   private final SubscriptionIndex index;
-  private final HookgateConfig.AutoDisable autoDisable;
+  private final Supplier<HookgateConfig.AutoDisable> autoDisable;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final FanoutLedger ledger;
@@ -90,7 +92,9 @@ final class ResultWriter {
   private boolean scheduled;
   private long writes;
 
-  ResultWriter(Vertx vertx, Pool pool, Stores stores, SubscriptionIndex index, HookgateConfig.AutoDisable autoDisable,
+  /** @param autoDisable the thresholds in force, read at every batch (they follow a reloaded config) */
+  ResultWriter(Vertx vertx, Pool pool, Stores stores, SubscriptionIndex index,
+               Supplier<HookgateConfig.AutoDisable> autoDisable,
                DeliveryMetrics metrics, InFlightLimits limits, FanoutLedger ledger, Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
@@ -173,10 +177,11 @@ final class ResultWriter {
     writing = true;
     pool.withTransaction(conn -> write(conn, r, m))
       .recover(e -> DatabaseFailures.refusedValue(e) && r.size() + m.size() > 1 ? isolate(r, m) : Future.failedFuture(e))
-      .onSuccess(disabled -> {
+      .onSuccess(written -> {
         limits.releaseNode(r.size());
         firstRowsWritten(r, m);
-        disabled(disabled);
+        disabled(written.disabled());
+        OperationalNotices.written(vertx, r, written);
       })
       .onComplete(done -> {
         synchronized (this) {
@@ -202,32 +207,49 @@ final class ResultWriter {
    * so one bad result cannot hold back the others. One that is refused even alone is dropped and logged; its
    * delivery keeps its lease and is attempted again when the lease ends.
    */
-  private Future<List<UUID>> isolate(List<Recorded> r, List<Queued> m) {
-    List<UUID> disabled = new ArrayList<>();
+  private Future<Written> isolate(List<Recorded> r, List<Queued> m) {
+    List<Written> each = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (Recorded x : r) {
-      chain = chain.compose(v -> alone(List.of(x), List.of(), x.job()).map(disabled::addAll).mapEmpty());
+      chain = chain.compose(v -> alone(List.of(x), List.of(), x.job()).map(each::add).mapEmpty());
     }
     for (Queued x : m) {
-      chain = chain.compose(v -> alone(List.of(), List.of(x), x.job()).map(disabled::addAll).mapEmpty());
+      chain = chain.compose(v -> alone(List.of(), List.of(x), x.job()).map(each::add).mapEmpty());
     }
-    return chain.map(disabled);
+    return chain.map(v -> Written.of(each));
   }
 
-  private Future<List<UUID>> alone(List<Recorded> r, List<Queued> m, DeliveryJob job) {
+  /** What a committed batch changed of its subscriptions: those it disabled, and those whose health went to error. */
+  record Written(List<SubscriptionStore.Disabled> disabled, List<UUID> failing) {
+    static final Written NOTHING = new Written(List.of(), List.of());
+
+    static Written of(List<Written> parts) {
+      List<SubscriptionStore.Disabled> disabled = new ArrayList<>();
+      List<UUID> failing = new ArrayList<>();
+      parts.forEach(w -> {
+        disabled.addAll(w.disabled());
+        failing.addAll(w.failing());
+      });
+      return new Written(disabled, failing);
+    }
+  }
+
+  private Future<Written> alone(List<Recorded> r, List<Queued> m, DeliveryJob job) {
     return pool.withTransaction(conn -> write(conn, r, m)).recover(e -> {
       if (!DatabaseFailures.refusedValue(e)) {
         return Future.failedFuture(e);
       }
-      LOG.error("The database refused the result of delivery {} ({}); it is attempted again when its lease ends",
-        job.deliveryId(), e.getMessage());
+      try (LogFields fields = job.logFields()) {
+        LOG.error("The database refused the result of delivery {} ({}); it is attempted again when its lease ends",
+          job.deliveryId(), e.getMessage());
+      }
       metrics.moveDropped();
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(Written.NOTHING);
     });
   }
 
   /** One batch in one transaction: attempts, rows (first, advanced, moved), stats, health, auto-disable. */
-  private Future<List<UUID>> write(SqlConnection conn, List<Recorded> r, List<Queued> m) {
+  private Future<Written> write(SqlConnection conn, List<Recorded> r, List<Queued> m) {
     List<Recorded> byId = new ArrayList<>(r);
     byId.sort(Comparator.comparing(x -> x.job().deliveryId()));
     List<Attempt> attempts = byId.stream().map(Recorded::attempt).toList();
@@ -256,9 +278,12 @@ final class ResultWriter {
       .compose(v -> subscriptions.isEmpty() ? Future.succeededFuture(Map.<UUID, Double>of())
         : stores.stats().successRates(conn, subscriptions))
       .compose(rates -> stores.subscriptions().recordHealth(conn, health(byId, rates)))
-      .compose(v -> stores.deliveries().move(conn, movedRows))
-      .compose(v -> stores.subscriptions().autoDisable(conn, failing, gone, autoDisable.afterExhaustedDeliveries(),
-        autoDisable.afterFailingFor().toMillis(), clock.instant()));
+      .compose(toError -> stores.deliveries().move(conn, movedRows).map(toError))
+      .compose(toError -> {
+        HookgateConfig.AutoDisable thresholds = autoDisable.get();
+        return stores.subscriptions().autoDisable(conn, failing, gone, thresholds.afterExhaustedDeliveries(),
+          thresholds.afterFailingFor().toMillis(), clock.instant()).map(disabled -> new Written(disabled, toError));
+      });
   }
 
   /**
@@ -344,9 +369,11 @@ final class ResultWriter {
     return health;
   }
 
-  private void disabled(List<UUID> subscriptions) {
-    for (UUID id : subscriptions) {
-      LOG.warn("Subscription {} was disabled automatically after sustained delivery failures", id);
+  private void disabled(List<SubscriptionStore.Disabled> subscriptions) {
+    for (UUID id : subscriptions.stream().map(SubscriptionStore.Disabled::id).toList()) {
+      try (LogFields fields = LogFields.of(LogFields.SUBSCRIPTION_ID, id)) {
+        LOG.warn("Subscription {} was disabled automatically after sustained delivery failures", id);
+      }
       index.refresh(id);
     }
   }

@@ -169,11 +169,11 @@ final class Scheduler extends VerticleBase {
       from = c.createdAt().isBefore(from) ? c.createdAt() : from;
       to = c.createdAt().isAfter(to) ? c.createdAt() : to;
     }
-    return events.bodies(pool, eventIds, from, to).map(bodies -> {
+    return events.sent(pool, eventIds, from, to).map(sent -> {
       for (DeliveryStore.Claimed c : claimed) {
-        String body = bodies.get(c.eventId());
-        if (body != null) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(body));
+        EventStore.Sent event = sent.get(c.eventId());
+        if (event != null) {
+          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(event));
         }
       }
       return claimed.size();

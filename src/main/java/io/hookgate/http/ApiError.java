@@ -1,7 +1,9 @@
 package io.hookgate.http;
 
+import io.vertx.core.json.JsonObject;
+
 /**
- * An error the API reports to its caller as {@code {"error": code, "message": message}}. Messages are
+ * An error the API reports to its caller as {@code {"error": code, "message": message, "request_id": …}}. Messages are
  * written for partners: they name the offending field and never carry internal detail.
  */
 public final class ApiError extends RuntimeException {
@@ -20,6 +22,11 @@ public final class ApiError extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** The error body; {@code requestId} lets the caller's support ticket name the request. */
+  public JsonObject body(String requestId) {
+    return new JsonObject().put("error", code).put("message", getMessage()).put("request_id", requestId);
   }
 
   public static ApiError invalid(String message) {

@@ -4,7 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
+import io.hookgate.logging.LogFields;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
 import org.slf4j.Logger;
@@ -21,6 +21,7 @@ import java.util.Map;
  * body is looked at.
  *
  * <ul>
+ *   <li>The request gets its id ({@link RequestIds}), answered in {@code X-Request-Id}.</li>
  *   <li>The request is paused, so its body waits unread in the socket until the operation's guard has
  *   let the caller in (the body handler resumes it): a caller without credentials never makes the
  *   gateway read or parse a body.</li>
@@ -38,6 +39,8 @@ import java.util.Map;
  */
 public final class Edge implements PlatformHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Edge.class);
+  /** The access log's logger: set it to INFO (logging.levels in conf/hookgate.yaml) for a line per request. */
+  private static final Logger ACCESS = LoggerFactory.getLogger("io.hookgate.access");
   private static final long SWEEP_MS = 250;
 
   /** One connection's state: the request it serves, if any, and when it must have read or answered. */
@@ -91,6 +94,11 @@ public final class Edge implements PlatformHandler {
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     request.pause();
+    String requestId = RequestIds.assign(ctx);
+    if (ACCESS.isInfoEnabled()) {
+      long started = System.nanoTime();
+      ctx.addEndHandler(done -> access(ctx, requestId, started));
+    }
     Watch watch = watches.get(request.connection());
     if (watch != null) {
       long now = System.currentTimeMillis();
@@ -110,6 +118,14 @@ public final class Edge implements PlatformHandler {
       return;
     }
     ctx.next();
+  }
+
+  /** One line per answered request, when the {@code io.hookgate.access} logger is at INFO (off by default). */
+  private static void access(RoutingContext ctx, String requestId, long started) {
+    try (LogFields fields = LogFields.of(LogFields.REQUEST_ID, requestId)) {
+      ACCESS.info("{} {} {} {} ms", ctx.request().method(), ctx.request().path(), ctx.response().getStatusCode(),
+        (System.nanoTime() - started) / 1_000_000);
+    }
   }
 
   private void sweep() {
@@ -144,12 +160,14 @@ public final class Edge implements PlatformHandler {
       case "TooLongHttpHeaderException" -> new ApiError(431, "invalid_request", "The request headers are too large");
       default -> ApiError.invalid("The request is not valid HTTP");
     };
+    String requestId = RequestIds.fresh();
     request.response()
       .setStatusCode(error.status())
+      .putHeader(RequestIds.HEADER, requestId)
       .putHeader("Content-Type", "application/json")
       .putHeader("Cache-Control", "no-store")
       .putHeader("Connection", "close")
-      .end(new JsonObject().put("error", error.code()).put("message", error.getMessage()).toBuffer())
+      .end(error.body(requestId).toBuffer())
       .onComplete(v -> request.connection().close());
   }
 }

@@ -1,12 +1,12 @@
 package io.hookgate.http;
 
 import io.hookgate.db.DatabaseFailures;
+import io.hookgate.logging.LogFields;
 import io.vertx.core.Handler;
 import io.vertx.core.VertxException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.json.schema.OutputUnit;
@@ -19,12 +19,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The one place a failed request becomes an error body. Every failure answers
- * {@code {"error", "message"}} with the right status; unexpected failures are logged with a
- * reference the caller also receives, and nothing internal leaks into the body.
+ * {@code {"error", "message", "request_id"}} with the right status; unexpected failures are logged
+ * with the request id, which the caller also receives as the reference, and nothing internal leaks into the body.
  */
 public final class Failures implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
@@ -47,10 +46,13 @@ public final class Failures implements Handler<RoutingContext> {
       return;
     }
     ApiError error = toApiError(ctx.failure(), ctx.statusCode());
+    String requestId = RequestIds.of(ctx);
     if (error.status() == 500) {
-      String reference = UUID.randomUUID().toString();
-      LOG.error("{} {} failed (reference {})", ctx.request().method(), ctx.request().path(), reference, ctx.failure());
-      error = new ApiError(500, "internal", "Internal error (reference " + reference + ")");
+      // The request id is the reference: the caller quotes it, the log line carries it.
+      try (LogFields fields = LogFields.of(LogFields.REQUEST_ID, requestId)) {
+        LOG.error("{} {} failed (reference {})", ctx.request().method(), ctx.request().path(), requestId, ctx.failure());
+      }
+      error = new ApiError(500, "internal", "Internal error (reference " + requestId + ")");
     }
     if (error.status() == 401 && ctx.request().path().startsWith("/api/")) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
@@ -61,7 +63,7 @@ public final class Failures implements Handler<RoutingContext> {
     if (error.status() == 503) {
       ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
     }
-    Responses.send(ctx, error.status(), new JsonObject().put("error", error.code()).put("message", error.getMessage()));
+    Responses.send(ctx, error.status(), error.body(requestId));
     if (!ctx.request().isEnded()) {
       discardRest(ctx.request());
     }

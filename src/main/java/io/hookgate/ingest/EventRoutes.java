@@ -8,8 +8,11 @@ import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
+import io.hookgate.http.RequestIds;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.tracing.Traces;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -39,9 +42,11 @@ public final class EventRoutes {
   private final EventStore events;
   private final DeliveryStore deliveries;
   private final HookgateConfig.Ingest config;
+  private final Traces traces;
 
   public EventRoutes(EventCatalog catalog, SubscriptionIndex index, IngestWriter writer, Pool pool, EventStore events,
-                     DeliveryStore deliveries, HookgateConfig.Ingest config) {
+                     DeliveryStore deliveries, HookgateConfig.Ingest config, Traces traces) {
+    this.traces = traces;
     this.catalog = catalog;
     this.index = index;
     this.writer = writer;
@@ -57,6 +62,12 @@ public final class EventRoutes {
   }
 
   private void ingest(RoutingContext ctx) {
+    // The request's span, when tracing is on: it ends with the answer, whatever the answer is.
+    Span span = traces.ingest(ctx.request()::getHeader, "POST", "/api/v1/events", RequestIds.of(ctx));
+    if (span != null) {
+      ctx.addEndHandler(done -> Traces.endIngest(span, ctx.response().getStatusCode()));
+    }
+    IngestWriter.Origin origin = new IngestWriter.Origin(RequestIds.of(ctx), traces.traceparent(span));
     Object parsed = Json.request(ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer());
     if (!(parsed instanceof JsonObject body)) {
       throw ApiError.invalid("Request body must be a JSON object: one event, or {\"events\": [...]}");
@@ -78,7 +89,7 @@ public final class EventRoutes {
         ctx.fail(e);
         return;
       }
-      writer.write(events, index).onSuccess(results -> {
+      writer.write(events, index, origin).onSuccess(results -> {
         JsonArray data = new JsonArray();
         results.forEach(r -> data.add(new JsonObject().put("id", r.id()).put("deliveries", r.deliveries())
           .put("duplicate", r.duplicate())));
@@ -116,6 +127,7 @@ public final class EventRoutes {
         .put("occurred_at", Json.timestamp(stored.occurredAt()))
         .put("received_at", Json.timestamp(stored.receivedAt()))
         .put("livemode", stored.livemode())
+        .put("request_id", stored.requestId())
         .put("application_ids", stored.applicationIds())
         .put("data", stored.body() == null ? null : new JsonObject(stored.body()).getJsonObject("data"));
       if (stored.erasedAt() != null) {

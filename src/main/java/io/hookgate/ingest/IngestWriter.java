@@ -11,6 +11,7 @@ import io.hookgate.engine.EventStore;
 import io.hookgate.engine.FanoutLedger;
 import io.hookgate.http.ApiError;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.logging.LogFields;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -61,8 +62,16 @@ public final class IngestWriter {
   private record Item(NewEvent event, List<Delivery> deliveries) {
   }
 
-  /** The events of one API request and the promise that answers it. */
-  private record Request(List<Item> items, Promise<List<Result>> promise) {
+  /**
+   * Where a request's events come from, recorded on each: the API request's id, and the W3C
+   * {@code traceparent} of its ingest span (null when tracing is off), which its deliveries' attempts continue.
+   */
+  public record Origin(String requestId, String traceparent) {
+    public static final Origin NONE = new Origin(null, null);
+  }
+
+  /** The events of one API request, where they come from, and the promise that answers it. */
+  private record Request(List<Item> items, Origin origin, Promise<List<Result>> promise) {
   }
 
   /** Queued events that are written without waiting for more (the commit wait is for a handful). */
@@ -103,8 +112,11 @@ public final class IngestWriter {
     this.limits = limits;
   }
 
-  /** Matches each event to its subscriptions and writes them; completes after the commit. */
-  public Future<List<Result>> write(List<NewEvent> newEvents, SubscriptionIndex index) {
+  /**
+   * Matches each event to its subscriptions and writes them, recording their {@code origin} on each;
+   * completes after the commit.
+   */
+  public Future<List<Result>> write(List<NewEvent> newEvents, SubscriptionIndex index, Origin origin) {
     List<Item> items = new ArrayList<>(newEvents.size());
     for (NewEvent event : newEvents) {
       List<Delivery> fanout = new ArrayList<>();
@@ -120,7 +132,7 @@ public final class IngestWriter {
       items.add(new Item(event, fanout));
     }
     Promise<List<Result>> promise = Promise.promise();
-    queue.add(new Request(items, promise));
+    queue.add(new Request(items, origin, promise));
     queuedEvents += items.size();
     if (!writing && !waiting) {
       if (commitWaitMs == 0 || queuedEvents >= WRITE_AT_ONCE) {
@@ -175,10 +187,12 @@ public final class IngestWriter {
     // The same id twice in one batch is written once; the later copies are reported as duplicates.
     Set<String> ids = new HashSet<>();
     List<Item> unique = new ArrayList<>();
+    Map<Item, Origin> origins = new IdentityHashMap<>();
     for (Request request : batch) {
       for (Item item : request.items()) {
         if (ids.add(item.event().id())) {
           unique.add(item);
+          origins.put(item, request.origin());
         }
       }
     }
@@ -204,7 +218,8 @@ public final class IngestWriter {
         }
       }
       rows.add(new EventStore.New(e.id(), e.type(), e.merchantId(), e.occurredAt(), e.livemode(),
-        e.applicationIdsJson(), e.body(), item.deliveries().size(), fanned, fannedSubscriptions));
+        e.applicationIdsJson(), e.body(), item.deliveries().size(), fanned, fannedSubscriptions,
+        origins.get(item).requestId(), origins.get(item).traceparent()));
     }
     Instant receivedAt = ledger.open(fanout);
     Future<Set<String>> inserted = born.isEmpty()
@@ -227,7 +242,7 @@ public final class IngestWriter {
         return events.deliveriesCount(pool, duplicates, receivedAt).map(originals -> {
           metrics.ingested(fresh.size());
           if (dispatch) {
-            dispatch(fresh, receivedAt);
+            dispatch(fresh, receivedAt, origins);
           } else {
             metrics.deferred(fresh.stream().mapToInt(item -> item.deliveries().size()).sum());
           }
@@ -272,7 +287,9 @@ public final class IngestWriter {
     }
     ledger.forget(fanout);
     if (batch.size() == 1) {
-      LOG.info("An ingest request was refused by the database: {}", e.getMessage());
+      try (LogFields fields = LogFields.of(LogFields.REQUEST_ID, batch.get(0).origin().requestId())) {
+        LOG.info("An ingest request was refused by the database: {}", e.getMessage());
+      }
       batch.get(0).promise().tryFail(ApiError.invalid("The request holds a value that cannot be stored; nothing was written"));
       return Future.succeededFuture();
     }
@@ -287,13 +304,14 @@ public final class IngestWriter {
    * The fast path: deliveries go to a dispatcher now, with no row; the first attempt's result writes it.
    * If this node dies first, the fan-out in the event row brings them back (FanoutLedger).
    */
-  private void dispatch(List<Item> written, Instant receivedAt) {
+  private void dispatch(List<Item> written, Instant receivedAt, Map<Item, Origin> origins) {
     for (Item item : written) {
+      String traceparent = origins.get(item).traceparent();
       for (Delivery d : item.deliveries()) {
         if (d.dispatched()) {
           vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(d.id(), item.event().id(), d.target().id(),
             item.event().type(), 0, item.event().body(), receivedAt,
-            new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId())));
+            new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId()), traceparent));
         }
       }
     }

@@ -1,5 +1,6 @@
 package io.hookgate.ingest;
 
+import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.engine.Envelope;
 import io.hookgate.http.ApiError;
 import io.vertx.core.json.JsonArray;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  * One event a platform pushed, validated, with the JSON envelope that will be signed and sent:
  * {@code {"id","type","created_at","merchant_id","livemode","data"}}.
  */
-record NewEvent(String id, String type, String merchantId, String inventoryLocation, OffsetDateTime occurredAt,
+public record NewEvent(String id, String type, String merchantId, String inventoryLocation, OffsetDateTime occurredAt,
                        boolean livemode, Set<UUID> applicationIds, String body) {
 
   private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_.:\\-]{1,128}$");
@@ -44,6 +45,9 @@ record NewEvent(String id, String type, String merchantId, String inventoryLocat
       }
     }
     Object type = json.getValue("type");
+    if (type instanceof String own && HookgateEvents.isOwn(own)) {
+      throw ApiError.invalidField(prefix + "type", "'" + own + "' is emitted by Hookgate itself about its endpoints");
+    }
     if (!(type instanceof String t) || !catalog.contains(t)) {
       throw ApiError.invalidField(prefix + "type", type instanceof String
         ? "unknown event type '" + abbreviate((String) type) + "' (see GET /api/v1/event-types)"
@@ -73,6 +77,13 @@ record NewEvent(String id, String type, String merchantId, String inventoryLocat
       throw tooLarge(field.isEmpty() ? "body" : field, maxBytes);
     }
     return new NewEvent(id, t, merchantId, location, occurredAt, live == null || (Boolean) live, applications, body);
+  }
+
+  /** One of Hookgate's own events, for these applications' subscriptions only. */
+  public static NewEvent own(String type, JsonObject data, Set<UUID> applicationIds) {
+    String id = "evt_" + UUID.randomUUID().toString().replace("-", "");
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    return new NewEvent(id, type, null, null, now, true, applicationIds, Envelope.of(id, type, now, null, true, data));
   }
 
   private static String optionalString(JsonObject json, String name, String prefix) {

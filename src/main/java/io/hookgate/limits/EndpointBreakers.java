@@ -38,17 +38,17 @@ public final class EndpointBreakers {
 
   private final class Endpoint {
     final String url;
-    final CircuitBreaker breaker;
+    /** Replaced (while closed) when the thresholds change; see {@link #configure}. */
+    volatile CircuitBreaker breaker;
     /** Set while a transition learned from another node is applied, so it is not echoed back. */
     volatile boolean applyingRemote;
+    /** The state of its last transition on this node. */
+    volatile String last = "closed";
 
     Endpoint(String url) {
       this.url = url;
-      this.breaker = CircuitBreaker.create("endpoint:" + url, vertx, options)
-        .openHandler(v -> transition(this, "open"))
-        .halfOpenHandler(v -> transition(this, "half_open"))
-        .closeHandler(v -> transition(this, "closed"));
-      Gauge.builder("hookgate_circuit_breaker_state", breaker, b -> switch (b.state()) {
+      this.breaker = create(options);
+      Gauge.builder("hookgate_circuit_breaker_state", this, e -> switch (e.breaker.state()) {
           case CLOSED -> 0;
           case HALF_OPEN -> 1;
           case OPEN -> 2;
@@ -57,16 +57,48 @@ public final class EndpointBreakers {
         .description("Circuit breaker state per endpoint: 0 closed, 1 half-open, 2 open")
         .register(registry);
     }
+
+    CircuitBreaker create(CircuitBreakerOptions with) {
+      return CircuitBreaker.create("endpoint:" + url, vertx, with)
+        .openHandler(v -> transition(this, "open"))
+        .halfOpenHandler(v -> transition(this, "half_open"))
+        .closeHandler(v -> transition(this, "closed"));
+    }
+
+    /** The breaker under the thresholds in force: a closed one is renewed when they changed (its count starts over). */
+    CircuitBreaker current() {
+      if (built == options) {
+        return breaker;
+      }
+      synchronized (this) {
+        CircuitBreakerOptions now = options;
+        if (built != now && breaker.state() == CircuitBreakerState.CLOSED) {
+          breaker.close();
+          breaker = create(now);
+          built = now;
+        }
+        return breaker;
+      }
+    }
+
+    private volatile CircuitBreakerOptions built = options;
   }
 
   private final Vertx vertx;
   private final StateLog log;
   private final MeterRegistry registry;
   private final String nodeId;
-  private final CircuitBreakerOptions options;
-  private final long resetMs;
+  private volatile CircuitBreakerOptions options;
   private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private volatile Consumer<String> onClosed = url -> {
+  };
+
+  /** A breaker's transition on this node, from one state (closed, half_open, open) to another. */
+  public interface Transition {
+    void changed(String url, String from, String to);
+  }
+
+  private volatile Transition onTransition = (url, from, to) -> {
   };
 
   public EndpointBreakers(Vertx vertx, StateLog log, MeterRegistry registry, String nodeId, HookgateConfig.Breaker config) {
@@ -74,8 +106,20 @@ public final class EndpointBreakers {
     this.log = log;
     this.registry = registry;
     this.nodeId = nodeId;
-    this.resetMs = config.resetTimeout().toMillis();
-    this.options = new CircuitBreakerOptions()
+    this.options = options(config);
+  }
+
+  /**
+   * New thresholds (the config changed). Closed breakers take them at their next attempt; an open or
+   * half-open breaker keeps the old ones until it closes, so a change never closes a breaker by itself.
+   */
+  public void configure(HookgateConfig.Breaker config) {
+    options = options(config);
+  }
+
+  private static CircuitBreakerOptions options(HookgateConfig.Breaker config) {
+    long resetMs = config.resetTimeout().toMillis();
+    return new CircuitBreakerOptions()
       .setMaxFailures(config.failureThreshold())
       .setTimeout(-1)
       .setResetTimeout(resetMs)
@@ -99,12 +143,20 @@ public final class EndpointBreakers {
    * (or half-open with its probe already out).
    */
   public <T> Future<T> execute(String url, Supplier<Future<T>> attempt) {
-    return endpoint(url).breaker.execute(attempt);
+    return endpoint(url).current().execute(attempt);
   }
 
   /** Called with the endpoint's URL when its breaker closes on this node, on its own probe or following another node. */
   public void onClosed(Consumer<String> listener) {
     this.onClosed = listener;
+  }
+
+  /**
+   * Called with each transition this node makes on its own (a probe, failures it saw), not those it follows
+   * from another node: the cluster hears of each change once, from the node that made it.
+   */
+  public void onTransition(Transition listener) {
+    this.onTransition = listener;
   }
 
   public CircuitBreakerState state(String url) {
@@ -117,12 +169,15 @@ public final class EndpointBreakers {
   }
 
   private void transition(Endpoint endpoint, String state) {
+    String before = endpoint.last;
+    endpoint.last = state;
     if (state.equals("closed")) {
       onClosed.accept(endpoint.url);
     }
     if (endpoint.applyingRemote) {
       return;
     }
+    onTransition.changed(endpoint.url, before, state);
     LOG.info("Circuit breaker of {} is now {}", Endpoints.label(endpoint.url), state);
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("url", endpoint.url).put("state", state).put("node", nodeId));
     log.record(endpoint.url, state)

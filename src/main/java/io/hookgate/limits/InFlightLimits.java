@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the old and the new split never overlap above the cap. A node that has just joined starts from 0.
  */
 public final class InFlightLimits {
-  private final int max;
-  private final int clusterMaxPerEndpoint;
+  private volatile int max;
+  private volatile int clusterMaxPerEndpoint;
   private final String self;
   private final long settleMs;
   private final AtomicInteger total = new AtomicInteger();
@@ -63,6 +63,15 @@ public final class InFlightLimits {
     this.settleMs = settleMs;
     this.current = Split.NONE;
     this.previous = Split.NONE;
+  }
+
+  /**
+   * New bounds (the config changed). A smaller one holds for new attempts at once; attempts already in
+   * flight above it finish.
+   */
+  public void resize(int max, int clusterMaxPerEndpoint) {
+    this.max = max;
+    this.clusterMaxPerEndpoint = clusterMaxPerEndpoint;
   }
 
   /** The cluster's live members now (any order). */

@@ -1,10 +1,11 @@
 package io.hookgate.ops;
 
 import io.hookgate.cluster.Membership;
+import io.hookgate.config.LiveConfig;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -14,13 +15,16 @@ import io.vertx.sqlclient.Pool;
  * database answers), {@code /metrics} (Prometheus text) and {@code /openapi.yaml} (the API contract).
  */
 public final class OpsRoutes {
-  private static final long READY_DB_TIMEOUT_MS = 2_000;
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String openApiText;
   private final Membership membership;
 
-  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership) {
+  private final LiveConfig live;
+
+  public OpsRoutes(Pool pool, PrometheusMeterRegistry registry, String openApiText, Membership membership,
+                   LiveConfig live) {
+    this.live = live;
     this.membership = membership;
     this.pool = pool;
     this.registry = registry;
@@ -38,30 +42,25 @@ public final class OpsRoutes {
     Responses.send(ctx, 200, new JsonObject().put("status", "UP"));
   }
 
-  /**
-   * Ready when the database answers within {@value #READY_DB_TIMEOUT_MS} ms and the node is not
-   * stopping and, when clustered, an active member. A database that does not answer at all (frozen,
-   * or a network that drops packets) makes the node not ready, promptly, rather than hanging the probe.
-   */
+  /** Ready as {@link Readiness} says, asked now, with what stands in the way when it is not. */
   private void ready(RoutingContext ctx) {
-    Promise<Void> answered = Promise.promise();
-    long timer = ctx.vertx().setTimer(READY_DB_TIMEOUT_MS,
-      id -> answered.tryFail("the database did not answer within " + READY_DB_TIMEOUT_MS + " ms"));
-    pool.query("SELECT 1").execute().onComplete(result -> {
-      ctx.vertx().cancelTimer(timer);
-      if (result.succeeded()) {
-        answered.tryComplete();
-      } else {
-        answered.tryFail(result.cause());
-      }
-    });
-    answered.future().onComplete(db -> {
+    Readiness.database(ctx.vertx(), pool).onComplete(db -> {
       boolean ready = db.succeeded() && membership.ready();
       Responses.send(ctx, ready ? 200 : 503, new JsonObject()
         .put("status", ready ? "READY" : "NOT_READY")
         .put("database", db.succeeded() ? "UP" : "DOWN")
-        .put("cluster", membership.describe()));
+        .put("cluster", membership.describe())
+        .put("config", config()));
     });
+  }
+
+  /** The configuration in force on this node: its version, since when, and what waits for a restart. */
+  private JsonObject config() {
+    LiveConfig.State state = live.state();
+    return new JsonObject()
+      .put("version", state.version())
+      .put("loaded_at", state.loadedAt().toString())
+      .put("restart_pending", new JsonArray(state.pendingRestart()));
   }
 
   /**

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Makes one webhook POST and reports it as an {@link Exchange}: resolve and check the host (SSRF guard),
@@ -57,26 +58,30 @@ public final class Sender {
   private static final int MAX_ENDPOINTS = 10_000;
 
   private final Vertx vertx;
-  private final HookgateConfig.Delivery config;
+  private final Supplier<HookgateConfig.Delivery> config;
   private final EndpointResolver resolver;
   private final HttpClient client;
   /** Used only on the owner's event loop, like the client. */
   private final Map<String, Endpoint> endpoints = new HashMap<>();
 
-  public Sender(Vertx vertx, HookgateConfig.Delivery config, EndpointResolver resolver) {
+  /**
+   * @param config the delivery settings in force, read at every request: timeouts, response body size and
+   *               user agent follow a reloaded config (the pool's size per host is fixed at creation)
+   */
+  public Sender(Vertx vertx, Supplier<HookgateConfig.Delivery> config, EndpointResolver resolver) {
     this.vertx = vertx;
     this.config = config;
     this.resolver = resolver;
     this.client = vertx.httpClientBuilder()
       .with(new HttpClientOptions()
-        .setConnectTimeout(config.connectTimeoutMs())
+        .setConnectTimeout(config.get().connectTimeoutMs())
         .setKeepAlive(true)
         .setVerifyHost(true)
         .setTrustAll(false)
         .setForceSni(true)
         .setSslEngineOptions(OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions())
         .setMaxRedirects(0))
-      .with(new PoolOptions().setHttp1MaxSize(config.maxInFlightPerEndpoint()))
+      .with(new PoolOptions().setHttp1MaxSize(config.get().maxInFlightPerEndpoint()))
       .build();
   }
 
@@ -90,6 +95,7 @@ public final class Sender {
    */
   public Future<Exchange> post(String url, MultiMap headers, byte[] body, OffsetDateTime startedAt) {
     long t0 = System.nanoTime();
+    HookgateConfig.Delivery settings = config.get();
     JsonObject requestHeaders = new JsonObject();
     headers.forEach(h -> requestHeaders.put(h.getKey(), h.getValue()));
 
@@ -100,9 +106,9 @@ public final class Sender {
 
     Promise<Response> response = Promise.promise();
     AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
-    long timer = vertx.setTimer(config.requestTimeoutMs(), id -> {
+    long timer = vertx.setTimer(settings.requestTimeoutMs(), id -> {
       // Created only when it happens: a stack trace per request was a measurable cost.
-      TimeoutException timeout = new TimeoutException("no complete response within " + config.requestTimeoutMs() + " ms");
+      TimeoutException timeout = new TimeoutException("no complete response within " + settings.requestTimeoutMs() + " ms");
       if (response.tryFail(timeout) && inFlight.get() != null) {
         inFlight.get().reset(0, timeout);
       }
@@ -117,6 +123,7 @@ public final class Sender {
         // Connect to the address the SSRF guard checked, not to a fresh DNS answer.
         .setServer(SocketAddress.inetSocketAddress(endpoint.port(), address.getHostAddress()))
         .setFollowRedirects(false)
+        .setConnectTimeout(settings.connectTimeoutMs())
         .setHeaders(headers)))
       .compose(request -> {
         inFlight.set(request);
@@ -126,7 +133,7 @@ public final class Sender {
         }
         return request.send(Buffer.buffer(body));
       })
-      .compose(this::read)
+      .compose(r -> read(r, settings.responseBodyMaxBytes()))
       .onComplete(result -> {
         vertx.cancelTimer(timer);
         if (result.succeeded()) {
@@ -148,13 +155,12 @@ public final class Sender {
 
   /** The {@code User-Agent} outbound requests carry. */
   public String userAgent() {
-    return config.userAgent();
+    return config.get().userAgent();
   }
 
   /** Reads the response, keeping at most the configured number of body bytes. */
-  private Future<Response> read(HttpClientResponse response) {
+  private Future<Response> read(HttpClientResponse response, int cap) {
     Promise<Response> done = Promise.promise();
-    int cap = config.responseBodyMaxBytes();
     Buffer kept = Buffer.buffer();
     JsonObject headers = new JsonObject();
     response.headers().forEach(h -> headers.put(storable(h.getKey().toLowerCase()), storable(h.getValue())));

@@ -22,7 +22,7 @@ public final class PartnerApi {
   public static void mount(Operations ops, Vertx vertx, Pool pool, Engine engine, EventCatalog catalog,
                            SubscriptionIndex index, Sender sender, HookgateConfig config, String nodeId) {
     Engine.Stores stores = engine.stores();
-    new SubscriptionRoutes(pool, stores.subscriptions(), stores.deliveries(), engine.history(), catalog, index,
+    new SubscriptionRoutes(vertx, pool, stores.subscriptions(), stores.deliveries(), engine.history(), catalog, index,
       new EndpointPolicy(engine.resolver(), config.delivery().requireHttps()), config.api()).mount(ops);
     new DeliveryRoutes(vertx, pool, stores.deliveries(), stores.events(), stores.attempts(), stores.subscriptions(),
       index, config, nodeId).mount(ops);

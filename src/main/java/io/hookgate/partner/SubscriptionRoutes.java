@@ -2,6 +2,7 @@ package io.hookgate.partner;
 
 import io.hookgate.auth.Partner;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.SubscriptionHistory;
@@ -19,6 +20,7 @@ import io.hookgate.subscription.SubscriptionFilter;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -26,6 +28,7 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 
 /** Partner API: webhook subscriptions ({@code /api/partner/v1/webhooks}). */
@@ -35,6 +38,8 @@ final class SubscriptionRoutes {
   private static final String PARTNER_DISABLED = "Disabled by the partner";
   private static final long DEFAULT_GRACE_SECONDS = 86_400;
   private static final long MAX_GRACE_SECONDS = 7 * 86_400;
+  private static final int MIN_RATE_LIMIT = 1;
+  private static final int MAX_RATE_LIMIT = 10_000;
 
   private final Pool pool;
   private final SubscriptionStore store;
@@ -44,9 +49,11 @@ final class SubscriptionRoutes {
   private final SubscriptionIndex index;
   private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
+  private final Vertx vertx;
 
-  SubscriptionRoutes(Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
+  SubscriptionRoutes(Vertx vertx, Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
                             EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api) {
+    this.vertx = vertx;
     this.pool = pool;
     this.store = store;
     this.deliveries = deliveries;
@@ -58,51 +65,81 @@ final class SubscriptionRoutes {
   }
 
   void mount(Operations ops) {
-    ops.on("createWebhook", this::create)
-      .on("listWebhooks", this::list)
-      .on("getWebhook", this::get)
-      .on("updateWebhook", this::update)
-      .on("deleteWebhook", this::delete)
-      .on("rotateWebhookSecret", this::rotate)
+    ops.on("createWebhook", ctx -> create(ctx, partner(ctx), false))
+      .on("listWebhooks", ctx -> list(ctx, partner(ctx)))
+      .on("getWebhook", ctx -> get(ctx, partner(ctx)))
+      .on("updateWebhook", ctx -> update(ctx, partner(ctx), false))
+      .on("deleteWebhook", ctx -> delete(ctx, partner(ctx)))
+      .on("rotateWebhookSecret", ctx -> rotate(ctx, partner(ctx)))
       .on("activateWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
       .on("deactivateWebhook", ctx -> changeStatus(ctx, Subscription.Status.DISABLED))
       .on("pauseWebhook", ctx -> changeStatus(ctx, Subscription.Status.PAUSED))
       .on("resumeWebhook", ctx -> changeStatus(ctx, Subscription.Status.ACTIVE))
       .on("listAllWebhooks", this::listAll)
-      .on("getAnyWebhook", this::getAny);
+      .on("getAnyWebhook", this::getAny)
+      // The platform's own subscriptions to Hookgate's operational events: the same shape, its own application.
+      .on("createOperationalWebhook", ctx -> create(ctx, HookgateEvents.PLATFORM_APPLICATION, true))
+      .on("listOperationalWebhooks", ctx -> list(ctx, HookgateEvents.PLATFORM_APPLICATION))
+      .on("getOperationalWebhook", ctx -> get(ctx, HookgateEvents.PLATFORM_APPLICATION))
+      .on("updateOperationalWebhook", ctx -> update(ctx, HookgateEvents.PLATFORM_APPLICATION, true))
+      .on("deleteOperationalWebhook", ctx -> delete(ctx, HookgateEvents.PLATFORM_APPLICATION))
+      .on("rotateOperationalWebhookSecret", ctx -> rotate(ctx, HookgateEvents.PLATFORM_APPLICATION));
   }
 
-  private void create(RoutingContext ctx) {
+  private static UUID partner(RoutingContext ctx) {
+    return Partner.of(ctx).applicationId();
+  }
+
+  /** The events a subscription of the platform's may choose: Hookgate's own, by name or group. */
+  private static List<String> operationalOnly(List<String> events) {
+    for (int i = 0; i < events.size(); i++) {
+      String event = events.get(i);
+      boolean own = HookgateEvents.isOwn(event)
+        || event.endsWith(".*") && HookgateEvents.types().stream().anyMatch(t -> t.startsWith(event.substring(0, event.length() - 1)));
+      if (!own) {
+        throw ApiError.invalidField("events[" + i + "]", "must be one of Hookgate's operational events "
+          + HookgateEvents.types() + " or their group (endpoint.*, delivery.*)");
+      }
+    }
+    return events;
+  }
+
+  private void create(RoutingContext ctx, UUID app, boolean operational) {
     JsonObject body = Json.body(ctx);
     String description = description(body);
     Subscription.Status status = status(body);
     String secret = ownSecret(body);
     SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
-    UUID app = Partner.of(ctx).applicationId();
+    Integer rateLimit = rateLimit(body);
     Future<JsonObject> created = endpoints.check(body.getValue("url"))
       .compose(url -> catalog.names()
-        .map(names -> EventSelection.parse(body.getValue("events"), names))
+        .map(names -> selection(body, names, operational))
         .compose(events -> store.create(pool, app, url, events, description,
-          status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
+          status == null ? Subscription.Status.ACTIVE : status, secret, filter, rateLimit)))
       .compose(subscription -> index.refresh(subscription.id()).map(subscription))
       .map(subscription -> subscription.toJson().put("secret_key", secret));
     Responses.reply(ctx, 201, created);
   }
 
-  private void list(RoutingContext ctx) {
+  private List<String> selection(JsonObject body, Set<String> names, boolean operational) {
+    List<String> events = EventSelection.parse(body.getValue("events"), names);
+    return operational ? operationalOnly(events) : events;
+  }
+
+  private void list(RoutingContext ctx, UUID app) {
     Pagination page = Pagination.from(ctx, api);
-    store.list(pool, Partner.of(ctx).applicationId(), page.pageSize(), page.offset()).onSuccess(result -> {
+    store.list(pool, app, page.pageSize(), page.offset()).onSuccess(result -> {
       JsonArray items = new JsonArray();
       result.items().forEach(s -> items.add(s.toJson()));
       Responses.page(ctx, items, page, result.total());
     }).onFailure(ctx::fail);
   }
 
-  private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.get(pool, id(ctx), Partner.of(ctx).applicationId()).map(SubscriptionRoutes::found));
+  private void get(RoutingContext ctx, UUID app) {
+    Responses.reply(ctx, 200, store.get(pool, id(ctx), app).map(SubscriptionRoutes::found));
   }
 
-  private void update(RoutingContext ctx) {
+  private void update(RoutingContext ctx, UUID app, boolean operational) {
     UUID id = id(ctx);
     JsonObject body = Json.body(ctx);
     if (body.containsKey("secret_key")) {
@@ -113,21 +150,23 @@ final class SubscriptionRoutes {
     Subscription.Status status = status(body);
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
     SubscriptionFilter filter = body.containsKey("filter") ? SubscriptionFilter.parse(body.getValue("filter")) : null;
+    boolean setRateLimit = body.containsKey("rate_limit_per_second");
+    Integer rateLimit = rateLimit(body);
     Future<String> url = body.containsKey("url") ? endpoints.check(body.getValue("url")) : Future.succeededFuture(null);
     Future<List<String>> events = body.containsKey("events")
-      ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
+      ? catalog.names().map(names -> selection(body, names, operational))
       : Future.succeededFuture(null);
-    UUID app = Partner.of(ctx).applicationId();
     Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
-      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)));
+      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter,
+        setRateLimit, rateLimit)));
     Responses.reply(ctx, 200, updated);
   }
 
   /** activate / deactivate (the POS partners' setActive) and pause / resume. */
   private void changeStatus(RoutingContext ctx, Subscription.Status status) {
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
-    Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
-      new SubscriptionStore.Changes(null, null, false, null, status, reason, null)));
+    Responses.reply(ctx, 200, apply(id(ctx), partner(ctx),
+      SubscriptionStore.Changes.status(status, reason)));
   }
 
   /**
@@ -135,16 +174,32 @@ final class SubscriptionRoutes {
    * what was held while it was paused: in that order, so no released delivery is held again.
    */
   private Future<JsonObject> apply(UUID id, UUID app, SubscriptionStore.Changes changes) {
+    SubscriptionIndex.Target before = index.get(id);
     return store.update(pool, id, app, changes)
       .compose(subscription -> subscription == null ? Future.succeededFuture(null)
         : index.refresh(id)
           .compose(v -> subscription.active() ? deliveries.releaseHeld(pool, id) : Future.succeededFuture(0))
           .map(subscription))
+      .onSuccess(subscription -> {
+        if (subscription != null && before != null) {
+          statusChanged(id, before.status(), subscription.status());
+        }
+      })
       .map(SubscriptionRoutes::found);
   }
 
+  /** A partner (or the platform) disabled or re-enabled a subscription: the operational webhooks hear of it. */
+  private void statusChanged(UUID id, Subscription.Status before, Subscription.Status now) {
+    if (now == Subscription.Status.DISABLED && before != Subscription.Status.DISABLED) {
+      HookgateEvents.emit(vertx, HookgateEvents.ENDPOINT_DISABLED, id,
+        new JsonObject().put("reason", PARTNER_DISABLED).put("disabled_by", "partner"));
+    } else if (now == Subscription.Status.ACTIVE && before == Subscription.Status.DISABLED) {
+      HookgateEvents.emit(vertx, HookgateEvents.ENDPOINT_ENABLED, id, new JsonObject());
+    }
+  }
+
   /** A new signing secret; the old one keeps verifying for {@code grace_period_seconds} (default 24 h). */
-  private void rotate(RoutingContext ctx) {
+  private void rotate(RoutingContext ctx, UUID app) {
     UUID id = id(ctx);
     JsonObject body = Json.body(ctx);
     Object grace = body.getValue("grace_period_seconds");
@@ -158,7 +213,7 @@ final class SubscriptionRoutes {
     }
     String secret = ownSecret(body);
     long expiresIn = graceSeconds;
-    Future<JsonObject> rotated = store.rotate(pool, id, Partner.of(ctx).applicationId(), secret, graceSeconds)
+    Future<JsonObject> rotated = store.rotate(pool, id, app, secret, graceSeconds)
       .compose(done -> {
         if (!done) {
           throw ApiError.notFound(NOT_FOUND);
@@ -193,9 +248,8 @@ final class SubscriptionRoutes {
     Responses.reply(ctx, 200, store.get(pool, id(ctx), null).map(s -> found(s).put("application_id", s.applicationId().toString())));
   }
 
-  private void delete(RoutingContext ctx) {
+  private void delete(RoutingContext ctx, UUID app) {
     UUID id = id(ctx);
-    UUID app = Partner.of(ctx).applicationId();
     pool.withTransaction(conn -> store.delete(conn, id, app)
         .compose(deleted -> deleted ? history.delete(conn, List.of(id)).map(true) : Future.succeededFuture(false)))
       .compose(deleted -> deleted ? index.refresh(id).map(true) : Future.succeededFuture(false))
@@ -244,6 +298,23 @@ final class SubscriptionRoutes {
       throw ApiError.invalidField("is_active", "contradicts status " + status);
     }
     return active ? Subscription.Status.ACTIVE : Subscription.Status.DISABLED;
+  }
+
+  /**
+   * The partner's own cluster-wide delivery rate for this subscription (null: only the endpoint's limit
+   * applies), e.g. to receive a backlog held during maintenance at a pace its endpoint can take.
+   */
+  private static Integer rateLimit(JsonObject body) {
+    Object value = body.getValue("rate_limit_per_second");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < MIN_RATE_LIMIT
+      || n.intValue() > MAX_RATE_LIMIT) {
+      throw ApiError.invalidField("rate_limit_per_second",
+        "must be a whole number from " + MIN_RATE_LIMIT + " to " + MAX_RATE_LIMIT + ", or null for no limit");
+    }
+    return n.intValue();
   }
 
   private static String ownSecret(JsonObject body) {

@@ -23,9 +23,13 @@ public record Subscription(
   OffsetDateTime lastTriggeredAt,
   SubscriptionFilter filter,
   String circuitState,
-  Health health) {
+  Health health,
+  Integer rateLimitPerSecond) {
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
+
+  /** A success rate (percent) below this puts the health in error. */
+  public static final double ERROR_BELOW = 50;
 
   /** {@code health_status} as POS partners know it; the status is derived, the rest is kept by the result writer. */
   public record Health(double successRate, String lastFailureReason,
@@ -42,7 +46,7 @@ public record Subscription(
 
   static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
     + " updated_at, last_triggered_at, filter, circuit_state, success_rate, last_failure_reason, last_success_at,"
-    + " last_failure_at";
+    + " last_failure_at, rate_limit_per_second";
 
   static Subscription from(Row row) {
     return new Subscription(
@@ -59,7 +63,8 @@ public record Subscription(
       SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
       row.getString("circuit_state"),
       new Health(row.getDouble("success_rate"), row.getString("last_failure_reason"),
-        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")));
+        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")),
+      row.getInteger("rate_limit_per_second"));
   }
 
   public boolean active() {
@@ -71,7 +76,7 @@ public record Subscription(
    * most deliveries is in error; one being probed (half-open) or failing often is a warning.
    */
   public String healthStatus() {
-    if (status == Status.DISABLED || "open".equals(circuitState) || health.successRate() < 50) {
+    if (status == Status.DISABLED || "open".equals(circuitState) || health.successRate() < ERROR_BELOW) {
       return "error";
     }
     if ("half_open".equals(circuitState) || health.successRate() < 90) {
@@ -93,6 +98,7 @@ public record Subscription(
       .put("updated_at", Json.timestamp(updatedAt))
       .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
       .put("filter", filter.toJson())
+      .put("rate_limit_per_second", rateLimitPerSecond)
       .put("health_status", health.toJson(healthStatus()));
   }
 }

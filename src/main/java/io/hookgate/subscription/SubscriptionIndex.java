@@ -1,5 +1,6 @@
 package io.hookgate.subscription;
 
+import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,9 +37,12 @@ public final class SubscriptionIndex {
   public record SigningKey(byte[] key, Instant expiresAt) {
   }
 
-  /** What delivery needs of a subscription: where, how to sign, whether to send at all. */
+  /**
+   * What delivery needs of a subscription: where, how to sign, whether to send at all, and how fast
+   * ({@code rateLimitPerSecond}: the partner's own cluster-wide rate, or null for none).
+   */
   public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-                       SubscriptionFilter filter, List<SigningKey> keys) {
+                       SubscriptionFilter filter, List<SigningKey> keys, Integer rateLimitPerSecond) {
     /** The current key and every rotated-out key still in its grace period. */
     public List<byte[]> signingKeys() {
       Instant now = Instant.now();
@@ -142,7 +146,8 @@ public final class SubscriptionIndex {
 
   /**
    * Subscriptions an event reaches: the type named exactly, by a {@code group.*} wildcard or by
-   * {@code *}; passing its filter; of the given applications when the event names any.
+   * {@code *} (which means the platform's events: Hookgate's own are chosen by name or group); passing its
+   * filter; of the given applications when the event names any.
    */
   public List<Target> match(String type, String merchantId, String inventoryLocation, Set<UUID> applicationIds) {
     Snapshot s = snapshot;
@@ -152,7 +157,9 @@ public final class SubscriptionIndex {
     for (int dot = type.indexOf('.'); dot >= 0; dot = type.indexOf('.', dot + 1)) {
       collect(s.prefix().get(type.substring(0, dot + 1)), matched, seen, merchantId, inventoryLocation, applicationIds);
     }
-    collect(s.all(), matched, seen, merchantId, inventoryLocation, applicationIds);
+    if (!HookgateEvents.isOwn(type)) {
+      collect(s.all(), matched, seen, merchantId, inventoryLocation, applicationIds);
+    }
     return matched;
   }
 
@@ -208,6 +215,6 @@ public final class SubscriptionIndex {
       keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.oldSecrets().get(i))), keyed.oldExpiries().get(i)));
     }
     return new Target(keyed.id(), keyed.applicationId(), keyed.url(), keyed.events(), keyed.status(), keyed.filter(),
-      List.copyOf(keys));
+      List.copyOf(keys), keyed.rateLimitPerSecond());
   }
 }

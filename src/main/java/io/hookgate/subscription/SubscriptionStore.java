@@ -31,8 +31,9 @@ import java.util.UUID;
  */
 public final class SubscriptionStore {
   private static final String INSERT = """
-    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING""" + " " + Subscription.COLUMNS;
+    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter,
+                               rate_limit_per_second)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
     + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
   private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
@@ -48,6 +49,7 @@ public final class SubscriptionStore {
            disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
                                   WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
            filter = coalesce($9, filter),
+           rate_limit_per_second = CASE WHEN $10 THEN $11 ELSE rate_limit_per_second END,
            consecutive_exhausted = CASE WHEN $7 = 'ACTIVE' THEN 0 ELSE consecutive_exhausted END,
            failing_since = CASE WHEN $7 = 'ACTIVE' THEN NULL ELSE failing_since END,
            updated_at = now()
@@ -71,7 +73,7 @@ public final class SubscriptionStore {
 
   /** What delivery needs of every subscription, with its current and still valid old secrets (sealed). */
   private static final String KEYED = """
-    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret,
+    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret, s.rate_limit_per_second,
            ARRAY(SELECT o.secret FROM subscription_old_secrets o
                   WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
            ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
@@ -82,7 +84,11 @@ public final class SubscriptionStore {
   /** The applications of the subscriptions that exist, locked against deletion until the transaction ends. */
   private static final String LOCK_EXISTING = """
     SELECT id, application_id FROM subscriptions WHERE id = ANY($1) ORDER BY id FOR KEY SHARE""";
-  /** Health after a batch of attempts (the success rate comes from the stats roll-up, over 24 hours). */
+  /**
+   * Health after a batch of attempts (the success rate comes from the stats roll-up, over 24 hours); the
+   * subscriptions whose rate fell below $9 with it (their health went to error). {@code before} is the row
+   * as the statement found it.
+   */
   private static final String HEALTH = """
     UPDATE subscriptions s
        SET last_triggered_at = greatest(s.last_triggered_at, u.last_success, u.last_failure),
@@ -94,8 +100,10 @@ public final class SubscriptionStore {
            success_rate = coalesce(u.rate, 100)
       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::bool[], $6::bool[], $7::int[],
                   $8::float8[])
-           AS u(id, last_success, last_failure, failure_reason, succeeded, last_ok, exhausted, rate)
-     WHERE s.id = u.id""";
+           AS u(id, last_success, last_failure, failure_reason, succeeded, last_ok, exhausted, rate),
+           subscriptions before
+     WHERE s.id = u.id AND before.id = s.id
+    RETURNING s.id, before.success_rate >= $9 AND s.success_rate < $9 AS failing""";
   private static final String AUTO_DISABLE = """
     UPDATE subscriptions
        SET status = 'DISABLED', updated_at = now(),
@@ -106,17 +114,30 @@ public final class SubscriptionStore {
            END
      WHERE id = ANY($1) AND status = 'ACTIVE'
        AND (id = ANY($2) OR consecutive_exhausted >= $3 OR failing_since < $5::timestamptz - $4 * interval '1 millisecond')
-    RETURNING id""";
+    RETURNING id, disabled_reason""";
   private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
 
-  /** The fields a PATCH may change; null means "leave as it is". */
+  /**
+   * The fields a PATCH may change; null means "leave as it is", except for the description and the rate
+   * limit, which may be set to null (when their {@code set…} flag says so).
+   */
   public record Changes(String url, List<String> events, boolean setDescription, String description,
-                        Subscription.Status status, String disabledReason, SubscriptionFilter filter) {
+                        Subscription.Status status, String disabledReason, SubscriptionFilter filter,
+                        boolean setRateLimit, Integer rateLimitPerSecond) {
+    /** Only the status (and why it is disabled, when it is). */
+    public static Changes status(Subscription.Status status, String disabledReason) {
+      return new Changes(null, null, false, null, status, disabledReason, null, false, null);
+    }
   }
 
   /** A subscription with its sealed signing secrets: the current one, and old ones with their expiries. */
   record Keyed(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries) {
+               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries,
+               Integer rateLimitPerSecond) {
+  }
+
+  /** A subscription disabled automatically, and why. */
+  public record Disabled(UUID id, String reason) {
   }
 
   /** One subscription's health after a batch of attempts. */
@@ -132,11 +153,12 @@ public final class SubscriptionStore {
 
   public Future<Subscription> create(SqlClient sql, UUID applicationId, String url, List<String> events,
                                      String description, Subscription.Status status, String secret,
-                                     SubscriptionFilter filter) {
+                                     SubscriptionFilter filter, Integer rateLimitPerSecond) {
     UUID id = UUID.randomUUID();
     return sql.preparedQuery(INSERT)
       .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
-        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson()))
+        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson())
+        .addValue(rateLimitPerSecond))
       .map(rows -> Subscription.from(rows.iterator().next()));
   }
 
@@ -157,7 +179,9 @@ public final class SubscriptionStore {
         changes.setDescription(), changes.description())
       .addValue(changes.status() == null ? null : changes.status().name())
       .addValue(changes.disabledReason())
-      .addValue(changes.filter() == null ? null : changes.filter().toJson());
+      .addValue(changes.filter() == null ? null : changes.filter().toJson())
+      .addValue(changes.setRateLimit())
+      .addValue(changes.rateLimitPerSecond());
     return sql.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
   }
 
@@ -216,17 +240,29 @@ public final class SubscriptionStore {
       });
   }
 
-  /** Records health in subscription order (concurrent writers on several nodes cannot deadlock). */
-  public Future<Void> recordHealth(SqlClient sql, List<Health> health) {
+  /**
+   * Records health in subscription order (concurrent writers on several nodes cannot deadlock); the
+   * subscriptions whose health went to error with it.
+   */
+  public Future<List<UUID>> recordHealth(SqlClient sql, List<Health> health) {
     if (health.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(List.of());
     }
     List<Health> rows = health.stream().sorted(java.util.Comparator.comparing(Health::id)).toList();
     Tuple args = Columns.of(rows).uuid(Health::id).timestamp(h -> instant(h.lastSuccess()))
       .timestamp(h -> instant(h.lastFailure())).text(Health::failureReason).bool(Health::succeeded)
       .bool(Health::lastOk).integer(Health::exhausted).tuple()
-      .addArrayOfDouble(rows.stream().map(Health::successRate).toArray(Double[]::new));
-    return sql.preparedQuery(HEALTH).execute(args).mapEmpty();
+      .addArrayOfDouble(rows.stream().map(Health::successRate).toArray(Double[]::new))
+      .addDouble(Subscription.ERROR_BELOW);
+    return sql.preparedQuery(HEALTH).execute(args).map(updated -> {
+      List<UUID> failing = new ArrayList<>();
+      updated.forEach(row -> {
+        if (row.getBoolean("failing")) {
+          failing.add(row.getUUID("id"));
+        }
+      });
+      return failing;
+    });
   }
 
   /**
@@ -234,15 +270,15 @@ public final class SubscriptionStore {
    * that exhausted {@code afterExhausted} deliveries in a row, or that have failed everything for
    * {@code failingForMs} as of {@code now}; their ids.
    */
-  public Future<List<UUID>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
-                                        long failingForMs, Instant now) {
+  public Future<List<Disabled>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
+                                            long failingForMs, Instant now) {
     if (failing.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     return sql.preparedQuery(AUTO_DISABLE).execute(Tuple.of(failing.stream().sorted().toArray(UUID[]::new),
       gone.toArray(UUID[]::new), afterExhausted, failingForMs, now.atOffset(ZoneOffset.UTC))).map(rows -> {
-        List<UUID> disabled = new ArrayList<>();
-        rows.forEach(row -> disabled.add(row.getUUID(0)));
+        List<Disabled> disabled = new ArrayList<>();
+        rows.forEach(row -> disabled.add(new Disabled(row.getUUID("id"), row.getString("disabled_reason"))));
         return disabled;
       });
   }
@@ -266,7 +302,7 @@ public final class SubscriptionStore {
       all.add(new Keyed(row.getUUID("id"), row.getUUID("application_id"), row.getString("url"),
         List.of(row.getArrayOfStrings("events")), Subscription.Status.valueOf(row.getString("status")),
         SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")), row.getBuffer("secret").getBytes(), old,
-        expiries));
+        expiries, row.getInteger("rate_limit_per_second")));
     }
     return all;
   }

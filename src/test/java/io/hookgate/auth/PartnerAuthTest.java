@@ -146,7 +146,8 @@ class PartnerAuthTest {
     HttpResponse<Buffer> response = gw.send(GET, "/api/partner/v1/webhooks", token, null);
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject())
-      .isEqualTo(new JsonObject().put("error", "unauthorized").put("message", "Access token is invalid or expired"));
+      .isEqualTo(new JsonObject().put("error", "unauthorized").put("message", "Access token is invalid or expired")
+        .put("request_id", response.getHeader("X-Request-Id")));
   }
 
   @Test

@@ -26,7 +26,8 @@ class DeliveryJobCodecTest {
   @Test
   void aJobWithoutARowYetKeepsWhatItsRowNeeds() {
     DeliveryJob job = new DeliveryJob(UUID.randomUUID(), "evt_2", UUID.randomUUID(), "order.paid", 0, "{}",
-      Instant.parse("2026-11-22T10:15:30.123456Z"), new DeliveryJob.Unrecorded("node-a", UUID.randomUUID()));
+      Instant.parse("2026-11-22T10:15:30.123456Z"), new DeliveryJob.Unrecorded("node-a", UUID.randomUUID()),
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     DeliveryJobCodec codec = new DeliveryJobCodec();
     Buffer wire = Buffer.buffer();
     codec.encodeToWire(wire, job);
@@ -35,5 +36,7 @@ class DeliveryJobCodecTest {
     assertThat(decoded).isEqualTo(job);
     assertThat(decoded.createdAt()).isEqualTo(Instant.parse("2026-11-22T10:15:30.123456Z"));
     assertThat(decoded.unrecorded().node()).isEqualTo("node-a");
+    // The event's trace context crosses to another member with the job.
+    assertThat(decoded.traceparent()).isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   }
 }

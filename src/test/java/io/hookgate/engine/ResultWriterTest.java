@@ -72,7 +72,7 @@ class ResultWriterTest {
     writer = new ResultWriter(gw.vertx(), pool,
       new ResultWriter.Stores(deliveries, new AttemptStore(), new StatsStore(), subscriptions),
       new SubscriptionIndex(gw.vertx(), pool, subscriptions),
-      new HookgateConfig.AutoDisable(1000, Duration.ofDays(5)), new DeliveryMetrics(registry, limits), limits,
+      () -> new HookgateConfig.AutoDisable(1000, Duration.ofDays(5)), new DeliveryMetrics(registry, limits), limits,
       new FanoutLedger("writer-test", 60_000, registry, new EventStore(Duration.ofDays(1)), subscriptions, deliveries),
       Clock.systemUTC());
   }

@@ -116,7 +116,11 @@ class BadInputTest {
     receiver.awaitCount(1, 10_000);
     Receiver.eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE status = 'success'") == 1, 10_000,
       "the delivery to be recorded");
+    String operational = gw.admin(io.vertx.core.http.HttpMethod.POST, "/api/v1/operational-webhooks", new JsonObject()
+      .put("url", "https://ops.example.com/h").put("events", new JsonArray().add("endpoint.*"))).bodyAsJsonObject()
+      .getJsonObject("data").getString("id");
     ids = Map.of(
+      "/api/v1/operational-webhooks/", operational,
       "/api/v1/applications/", application.getString("id"),
       "/api/v1/event-types/", "order.created",
       "/api/v1/events/", event,
@@ -289,7 +293,10 @@ class BadInputTest {
       case "updateWebhook" -> new JsonObject().put("description", "changed").put("filter",
         new JsonObject().put("merchant_ids", new JsonArray().add("shop-3")));
       case "testWebhook" -> new JsonObject().put("event", "order.created").put("payload", new JsonObject().put("a", "b"));
-      case "rotateWebhookSecret" -> new JsonObject().put("grace_period_seconds", 60);
+      case "rotateWebhookSecret", "rotateOperationalWebhookSecret" -> new JsonObject().put("grace_period_seconds", 60);
+      case "createOperationalWebhook" -> new JsonObject().put("url", "https://ops.example.com/y")
+        .put("events", new JsonArray().add("delivery.exhausted"));
+      case "updateOperationalWebhook" -> new JsonObject().put("description", "changed");
       case "recoverWebhook" -> new JsonObject().put("since", "2024-01-01").put("until", "2024-02-01");
       case "requestErasure" -> new JsonObject().put("merchant_id", "shop-fuzz").put("until", "2024-02-01T00:00:00Z");
       default -> throw new IllegalStateException("no valid body for " + operationId);

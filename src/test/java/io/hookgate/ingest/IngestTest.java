@@ -317,7 +317,7 @@ class IngestTest {
           String id = (i == 4 ? "writer-poison-" : "writer-ok-") + i;
           String merchant = i == 4 ? "shop\u0000" : "shop";
           results.add(writer.write(List.of(new io.hookgate.ingest.NewEvent(id, "order.created", merchant, null, now, true,
-            null, "{\"id\":\"" + id + "\"}")), none));
+            null, "{\"id\":\"" + id + "\"}")), none, IngestWriter.Origin.NONE));
         }
         queued.complete();
       });

@@ -37,6 +37,8 @@ class InputLimitsTest {
     "partner.SubscriptionRoutes,    MAX_DESCRIPTION,   /WebhookCreate/properties/description/maxLength",
     "partner.SubscriptionRoutes,    MAX_DESCRIPTION,   /WebhookUpdate/properties/description/maxLength",
     "partner.SubscriptionRoutes,    MAX_GRACE_SECONDS, /RotateRequest/properties/grace_period_seconds/maximum",
+    "partner.SubscriptionRoutes,    MIN_RATE_LIMIT,    /RateLimitPerSecond/minimum",
+    "partner.SubscriptionRoutes,    MAX_RATE_LIMIT,    /RateLimitPerSecond/maximum",
   })
   void constantsSayWhatTheDocumentSays(String owner, String constant, String pointer) throws Exception {
     Field field = Class.forName("io.hookgate." + owner).getDeclaredField(constant);

@@ -44,7 +44,8 @@ class WebhookApiTest {
     JsonObject body = response.bodyAsJsonObject();
     assertThat(body.getString("error")).isEqualTo(code);
     assertThat(body.getString("message")).contains(messagePart);
-    assertThat(body.fieldNames()).containsExactlyInAnyOrder("error", "message");
+    assertThat(body.fieldNames()).containsExactlyInAnyOrder("error", "message", "request_id");
+    assertThat(body.getString("request_id")).isEqualTo(response.getHeader("X-Request-Id"));
   }
 
   @Test
@@ -203,7 +204,8 @@ class WebhookApiTest {
       gw.send(GET, WEBHOOKS + "/not-a-uuid", intruder, null))) {
       assertThat(response.statusCode()).isEqualTo(404);
       assertThat(response.bodyAsJsonObject())
-        .isEqualTo(new JsonObject().put("error", "not_found").put("message", "Webhook subscription not found"));
+        .isEqualTo(new JsonObject().put("error", "not_found").put("message", "Webhook subscription not found")
+          .put("request_id", response.getHeader("X-Request-Id")));
     }
     JsonObject untouched = gw.send(GET, WEBHOOKS + "/" + id, owner, null).bodyAsJsonObject().getJsonObject("data");
     assertThat(untouched.getString("url")).isEqualTo("https://owner.example.com/h");

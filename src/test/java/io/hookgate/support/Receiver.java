@@ -121,6 +121,20 @@ public final class Receiver implements AutoCloseable {
     return received.size();
   }
 
+  /** The most requests that arrived within any one window of {@code windowMs} (a rate limit's worst second). */
+  public int busiest(long windowMs) {
+    List<Long> times = received.stream().map(Received::receivedAtMs).sorted().toList();
+    int busiest = 0;
+    for (int i = 0; i < times.size(); i++) {
+      int inWindow = 0;
+      for (int j = i; j < times.size() && times.get(j) < times.get(i) + windowMs; j++) {
+        inWindow++;
+      }
+      busiest = Math.max(busiest, inWindow);
+    }
+    return busiest;
+  }
+
   /** The most requests this receiver held open at once. */
   public int maxConcurrent() {
     return maxOpen.get();

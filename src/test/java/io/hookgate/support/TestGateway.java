@@ -1,9 +1,11 @@
 package io.hookgate.support;
 
 import io.hookgate.Hookgate;
+import io.hookgate.config.ConfigFile;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,7 +24,11 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +55,11 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
   private Vertx clientVertx;
   private WebClient client;
   private Pool db;
+  private Path configPath;
+
+  /** A gateway just started, and the config file it watches. */
+  private record Started(Hookgate gateway, Path configFile) {
+  }
 
   private TestGateway(Consumer<JsonObject> adjust) {
     this.adjust = adjust;
@@ -65,7 +76,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC()));
+    open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC(), null));
   }
 
   @Override
@@ -73,8 +84,9 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
     close();
   }
 
-  private TestGateway open(Hookgate started) {
-    this.gateway = started;
+  private TestGateway open(Started started) {
+    this.gateway = started.gateway();
+    this.configPath = started.configFile();
     this.clientVertx = Vertx.vertx();
     this.client = WebClient.create(clientVertx, new WebClientOptions()
       .setDefaultHost("127.0.0.1")
@@ -95,15 +107,21 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
 
   /** Starts a gateway on an existing database (e.g. to restart on the data of a closed one). */
   public static TestGateway start(HookgateConfig.Database database, Consumer<JsonObject> adjust) {
-    return new TestGateway(adjust).open(startGateway(database, adjust, Clock.systemUTC()));
+    return new TestGateway(adjust).open(startGateway(database, adjust, Clock.systemUTC(), null));
   }
 
   /** Starts a gateway whose delivery engine keeps time by {@code clock}. */
   public static TestGateway start(Consumer<JsonObject> adjust, Clock clock) {
-    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock));
+    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock, null));
   }
 
-  private static Hookgate startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock) {
+  /** Starts a gateway that traces through {@code openTelemetry} (an SDK with an in-memory exporter, say). */
+  public static TestGateway start(Consumer<JsonObject> adjust, OpenTelemetry openTelemetry) {
+    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC(), openTelemetry));
+  }
+
+  private static Started startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock,
+                                      OpenTelemetry openTelemetry) {
     JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
     tree.put("admin-key", ADMIN_KEY);
     tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
@@ -116,7 +134,37 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Afte
       .put("password", database.password());
     tree.getJsonObject("security").put("secret-encryption-key", SECRET_ENCRYPTION_KEY);
     adjust.accept(tree);
-    return Hookgate.start(HookgateConfig.from(tree), clock);
+    // Started from a file of its own, as a node is: tests change the file and the gateway follows it.
+    ConfigFile file = writeConfig(tree);
+    return new Started(Hookgate.start(file.config(), clock, file, openTelemetry), file.path());
+  }
+
+  private static ConfigFile writeConfig(JsonObject tree) {
+    try {
+      Path path = Files.createTempFile("hookgate-test-", ".yaml");
+      path.toFile().deleteOnExit();
+      // JSON is YAML.
+      Files.writeString(path, tree.encodePrettily());
+      return ConfigFile.read(path, Map.of());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The config file this gateway was started from, and watches. */
+  public Path configFile() {
+    return configPath;
+  }
+
+  /** Rewrites this gateway's config file with {@code change} applied to what it holds now. */
+  public void editConfig(Consumer<JsonObject> change) {
+    try {
+      JsonObject tree = ConfigSource.readYaml(configPath);
+      change.accept(tree);
+      Files.writeString(configPath, tree.encodePrettily());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
