@@ -6,7 +6,8 @@ import org.flywaydb.core.Flyway;
 import java.util.Map;
 
 /**
- * Applies the versioned SQL files under {@code db/migration} with Flyway. JDBC is used here, once, at
+ * Applies the versioned SQL files under {@code db/migration}, and the migrations written in Java for what
+ * SQL alone cannot do on a live database, with Flyway. JDBC is used here, once, at
  * start-up and off the event loop; everything after start-up talks to PostgreSQL through
  * vertx-pg-client.
  */
@@ -20,6 +21,7 @@ public final class Migrations {
     return Flyway.configure()
       .dataSource(url, db.user(), db.password())
       .locations("classpath:db/migration")
+      .javaMigrations(new UnfinishedDeliveryIndexes())
       // A session-level lock instead of one held in an open transaction, which CREATE INDEX CONCURRENTLY
       // (run outside a transaction by the partitioning migration) would wait for forever.
       .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))

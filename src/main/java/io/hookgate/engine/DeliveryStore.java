@@ -424,6 +424,10 @@ public final class DeliveryStore {
     if (f.statuses() != null) {
       args.addArrayOfString(f.statuses().stream().map(DeliveryStatus::sql).toArray(String[]::new));
       sql.append(" AND status = ANY($").append(args.size()).append(")");
+      if (!f.statuses().contains(DeliveryStatus.SUCCESS)) {
+        // Spelled out so that even a generic plan may use the indexes of deliveries that did not succeed.
+        sql.append(" AND status <> 'success'");
+      }
     }
     if (f.eventType() != null) {
       args.addString(f.eventType());

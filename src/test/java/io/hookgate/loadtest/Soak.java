@@ -41,11 +41,18 @@ final class Soak {
       return summary;
     }
     long first = sized.get(0).getLong("db_bytes");
-    // Bytes written per event before retention drops anything: what each event costs the database.
-    List<JsonObject> growing = sized.stream().filter(p -> p.getDouble("t_s") <= 170).toList();
-    JsonObject lastGrowing = growing.get(growing.size() - 1);
+    // Bytes written per event before retention drops anything (up to the first fall in size): what each event
+    // costs the database.
+    JsonObject lastGrowing = sized.get(0);
+    for (JsonObject p : sized.subList(1, sized.size())) {
+      if (p.getLong("db_bytes") < lastGrowing.getLong("db_bytes")) {
+        break;
+      }
+      lastGrowing = p;
+    }
+    JsonObject grownTo = lastGrowing;
     long ackedMeanwhile = window.stream()
-      .filter(p -> p.getDouble("t_s") > sized.get(0).getDouble("t_s") && p.getDouble("t_s") <= lastGrowing.getDouble("t_s"))
+      .filter(p -> p.getDouble("t_s") > sized.get(0).getDouble("t_s") && p.getDouble("t_s") <= grownTo.getDouble("t_s"))
       .mapToLong(p -> p.getLong("acked_per_s")).sum();
     summary.put("db_mb_at_start", first / 1_048_576)
       .put("bytes_per_event_written", ackedMeanwhile == 0 ? null
