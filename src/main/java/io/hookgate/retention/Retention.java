@@ -98,7 +98,7 @@ public final class Retention extends VerticleBase {
       .description("Unfinished deliveries carried into the default partition when their partition was dropped")
       .register(registry);
     Gauge.builder("hookgate_retention_last_run_timestamp_seconds", lastRun, AtomicLong::get)
-      .description("When this node last checked partitions and retention, Unix seconds").register(registry);
+      .description("When this node last completed a check of partitions and retention, Unix seconds").register(registry);
     Gauge.builder("hookgate_retention_last_run_dropped_partitions", lastDropped, AtomicLong::get)
       .description("Partitions the last retention run on this node dropped").register(registry);
   }
@@ -107,7 +107,10 @@ public final class Retention extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Pools.pool(vertx, database, "retention", 2);
-    return ensure().onSuccess(v -> vertx.setPeriodic(config.checkInterval().toMillis(), id -> check()));
+    return ensure().onSuccess(v -> {
+      lastRun.set(clock.instant().getEpochSecond());
+      vertx.setPeriodic(config.checkInterval().toMillis(), id -> check());
+    });
   }
 
   @Override
@@ -131,10 +134,10 @@ public final class Retention extends VerticleBase {
     return ensure()
       .compose(v -> expire())
       .compose(v -> observe())
+      .onSuccess(v -> lastRun.set(clock.instant().getEpochSecond()))
       .onFailure(e -> LOG.warn("Partition upkeep failed, trying again in {}: {}", config.checkInterval(), e.getMessage()))
       .eventually(() -> {
         running = false;
-        lastRun.set(clock.instant().getEpochSecond());
         return Future.succeededFuture();
       });
   }

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * an alert that can never fire).
  */
 class MonitoringTest {
-  private static final Path ALERTS = Path.of("monitoring", "alerts.yaml");
-  private static final Path DASHBOARD = Path.of("monitoring", "grafana-dashboard.json");
+  private static final Path ALERTS = Path.of("docs", "monitoring", "alerts.yaml");
+  private static final Path DASHBOARD = Path.of("docs", "monitoring", "grafana-dashboard.json");
   private static final Path PROMETHEUS_RULE = Path.of("k8s", "monitoring", "prometheusrule.yaml");
 
   @RegisterExtension
