@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -67,10 +68,11 @@ class StructuredLogsTest {
     try (Receiver gone = Receiver.start(gw.vertx()).behave(r -> Receiver.Reply.status(410))) {
       String id = gw.subscribe(gw.partnerToken("logs"), gone.url(), "order.created").getString("id");
       gw.ingest(TestGateway.event("order.created", new JsonObject()));
-      Receiver.eventually(() -> captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains("disabled")),
-        10_000, "the disabling to be logged");
-      ILoggingEvent line = captured.list.stream().filter(e -> e.getFormattedMessage().contains("disabled")).findFirst()
-        .orElseThrow();
+      // The logger is shared with the gateways of tests running alongside: this subscription's line is the one.
+      Predicate<ILoggingEvent> ours = e -> e.getFormattedMessage().contains("disabled")
+        && e.getFormattedMessage().contains(id);
+      Receiver.eventually(() -> captured.list.stream().anyMatch(ours), 10_000, "the disabling to be logged");
+      ILoggingEvent line = captured.list.stream().filter(ours).findFirst().orElseThrow();
       assertThat(line.getMDCPropertyMap()).containsEntry(LogFields.SUBSCRIPTION_ID, id);
     } finally {
       writer.detachAppender(captured);
