@@ -13,6 +13,7 @@ import io.hookgate.catalog.EventTypeStore;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.Edge;
@@ -60,11 +61,12 @@ final class Api {
   private final ApplicationStore applications;
   private final EventTypeStore eventTypes;
   private final EventCatalog catalog;
+  private final Dialects dialects;
   private final PartnerRateLimiter rateLimiter;
 
   Api(String nodeId, HookgateConfig config, ApiContract contract, PrometheusMeterRegistry registry,
       Membership membership, Engine engine, SubscriptionIndex index, ApplicationStore applications,
-      EventTypeStore eventTypes, EventCatalog catalog) {
+      EventTypeStore eventTypes, EventCatalog catalog, Dialects dialects) {
     this.nodeId = nodeId;
     this.config = config;
     this.contract = contract;
@@ -75,6 +77,7 @@ final class Api {
     this.applications = applications;
     this.eventTypes = eventTypes;
     this.catalog = catalog;
+    this.dialects = dialects;
     this.rateLimiter = new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst());
   }
 
@@ -94,11 +97,13 @@ final class Api {
       Operations ops = new Operations(vertx, builder, openApi, operation -> guard(operation, admin, partner),
         config.http().bodyLimitBytes());
       new OpsRoutes(pool, registry, contract.text(), membership).mount(ops);
-      new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api()).mount(ops);
+      new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api(), dialects)
+        .mount(ops);
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
-      new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
+      new EventTypeRoutes(pool, eventTypes, catalog, dialects.aliases()).mount(ops);
       new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
-      PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
+      PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId,
+        dialects, applications);
       ops.checkComplete();
 
       Router router = builder.createRouter();

@@ -23,6 +23,7 @@ public record HookgateConfig(
   Security security,
   Api api,
   Path eventTypesFile,
+  Path dialectsFile,
   Ingest ingest,
   Delivery delivery,
   Cluster cluster) {
@@ -152,6 +153,7 @@ public record HookgateConfig(
       security,
       apiConfig,
       Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")),
+      Path.of(root.nonEmpty("dialects-file", "conf/dialects.yaml")),
       ingest,
       delivery,
       cluster(root.section("cluster")));
@@ -242,21 +244,23 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
+      cluster);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, dialectsFile, ingest, delivery, cluster);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
-    return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
+    return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
       cluster.on());
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster);
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, dialectsFile, ingest, delivery,
+      cluster);
   }
 }

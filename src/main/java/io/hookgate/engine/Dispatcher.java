@@ -228,7 +228,7 @@ final class Dispatcher extends VerticleBase {
   private void start(DeliveryJob job, SubscriptionIndex.Target target, String url) {
     ResultWriter writer = services.writer();
     inFlight++;
-    services.breakers().<Attempt>execute(url, () -> Attempt.send(sender, job, target.url(), target.signingKeys())
+    services.breakers().<Attempt>execute(url, () -> Attempt.send(sender, job, target)
         .compose(a -> a.endpointFailure() ? Future.failedFuture(new EndpointFailed(a)) : Future.succeededFuture(a)))
       .onComplete(result -> {
         inFlight--;

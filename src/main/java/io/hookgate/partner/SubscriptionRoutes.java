@@ -4,12 +4,13 @@ import io.hookgate.subscription.SubscriptionStore;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionFilter;
 import io.hookgate.subscription.Subscription;
-import io.hookgate.subscription.SigningSecrets;
 import io.hookgate.subscription.EventSelection;
 import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.auth.Partner;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.dialect.SignatureScheme;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.SubscriptionHistory;
 import io.hookgate.http.ApiError;
@@ -44,9 +45,12 @@ final class SubscriptionRoutes {
   private final SubscriptionIndex index;
   private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
+  private final SubscriptionChoices choices;
+  private final EventAliases aliases;
 
   SubscriptionRoutes(Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
-                            EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api) {
+                     EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api,
+                     SubscriptionChoices choices, EventAliases aliases) {
     this.pool = pool;
     this.store = store;
     this.deliveries = deliveries;
@@ -55,6 +59,8 @@ final class SubscriptionRoutes {
     this.index = index;
     this.endpoints = endpoints;
     this.api = api;
+    this.choices = choices;
+    this.aliases = aliases;
   }
 
   void mount(Operations ops) {
@@ -76,16 +82,20 @@ final class SubscriptionRoutes {
     JsonObject body = Json.body(ctx);
     String description = description(body);
     Subscription.Status status = status(body);
-    String secret = ownSecret(body);
     SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
+    Subscription.DialectNames requested = choices.requested(body);
     UUID app = Partner.of(ctx).applicationId();
+    String[] secret = new String[1];
     Future<JsonObject> created = endpoints.check(body.getValue("url"))
       .compose(url -> catalog.names()
-        .map(names -> EventSelection.parse(body.getValue("events"), names))
-        .compose(events -> store.create(pool, app, url, events, description,
-          status == null ? Subscription.Status.ACTIVE : status, secret, filter)))
+        .map(names -> EventSelection.parse(body.getValue("events"), names, aliases::type))
+        .compose(events -> choices.forNew(pool, app, requested).compose(dialect -> {
+          secret[0] = SubscriptionChoices.secret(choices.scheme(dialect.signatureScheme()), body.getValue("secret_key"));
+          return store.create(pool, app, new SubscriptionStore.New(url, events, description,
+            status == null ? Subscription.Status.ACTIVE : status, secret[0], filter, dialect, null, null));
+        })))
       .compose(subscription -> index.refresh(subscription.id()).map(subscription))
-      .map(subscription -> subscription.toJson().put("secret_key", secret));
+      .map(subscription -> subscription.toJson().put("secret_key", secret[0]));
     Responses.reply(ctx, 201, created);
   }
 
@@ -115,19 +125,44 @@ final class SubscriptionRoutes {
     SubscriptionFilter filter = body.containsKey("filter") ? SubscriptionFilter.parse(body.getValue("filter")) : null;
     Future<String> url = body.containsKey("url") ? endpoints.check(body.getValue("url")) : Future.succeededFuture(null);
     Future<List<String>> events = body.containsKey("events")
-      ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names))
+      ? catalog.names().map(names -> EventSelection.parse(body.getValue("events"), names, aliases::type))
       : Future.succeededFuture(null);
+    Subscription.DialectNames dialect = choices.requested(body);
     UUID app = Partner.of(ctx).applicationId();
-    Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
-      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter)));
+    Future<JsonObject> updated = Future.all(url, events, secretsSuit(id, app, dialect.signatureScheme()))
+      .compose(checked -> apply(id, app, new SubscriptionStore.Changes(url.result(), events.result(), setDescription,
+        description, status, reason, filter, dialect)));
     Responses.reply(ctx, 200, updated);
+  }
+
+  /**
+   * A subscription moving to another signature scheme keeps its secrets: each must suit the new scheme (a
+   * base64 key, its platform's length), or the change is refused and the partner rotates to one that does.
+   */
+  private Future<Void> secretsSuit(UUID id, UUID app, String schemeName) {
+    if (schemeName == null) {
+      return Future.succeededFuture();
+    }
+    SignatureScheme scheme = choices.scheme(schemeName);
+    return store.get(pool, id, app).compose(found -> {
+      if (found == null) {
+        throw ApiError.notFound(NOT_FOUND);
+      }
+      return store.secretsPass(pool, id, app, secret -> scheme.secretProblem(secret) == null);
+    }).map(suits -> {
+      if (!suits) {
+        throw ApiError.invalidField("signature_scheme", "the subscription's signing secret does not suit scheme "
+          + schemeName + "; rotate it (POST /webhooks/{id}/rotate-secret with grace_period_seconds 0) to one that does");
+      }
+      return null;
+    });
   }
 
   /** activate / deactivate (the POS partners' setActive) and pause / resume. */
   private void changeStatus(RoutingContext ctx, Subscription.Status status) {
     String reason = status == Subscription.Status.DISABLED ? PARTNER_DISABLED : null;
     Responses.reply(ctx, 200, apply(id(ctx), Partner.of(ctx).applicationId(),
-      new SubscriptionStore.Changes(null, null, false, null, status, reason, null)));
+      SubscriptionStore.Changes.status(status, reason)));
   }
 
   /**
@@ -156,9 +191,18 @@ final class SubscriptionRoutes {
       }
       graceSeconds = n.longValue();
     }
-    String secret = ownSecret(body);
     long expiresIn = graceSeconds;
-    Future<JsonObject> rotated = store.rotate(pool, id, Partner.of(ctx).applicationId(), secret, graceSeconds)
+    UUID app = Partner.of(ctx).applicationId();
+    String[] secret = new String[1];
+    // The new secret takes the form of the subscription's signature scheme (or must suit it, when brought).
+    Future<JsonObject> rotated = store.get(pool, id, app).compose(found -> {
+        if (found == null) {
+          throw ApiError.notFound(NOT_FOUND);
+        }
+        secret[0] = SubscriptionChoices.secret(choices.scheme(found.dialect().signatureScheme()),
+          body.getValue("secret_key"));
+        return store.rotate(pool, id, app, secret[0], expiresIn);
+      })
       .compose(done -> {
         if (!done) {
           throw ApiError.notFound(NOT_FOUND);
@@ -167,7 +211,7 @@ final class SubscriptionRoutes {
       })
       .map(v -> new JsonObject()
         .put("webhook_id", id.toString())
-        .put("secret_key", secret)
+        .put("secret_key", secret[0])
         .put("previous_secret_expires_at", expiresIn == 0 ? null
           : Json.timestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(expiresIn))));
     Responses.reply(ctx, 200, rotated);
@@ -244,17 +288,5 @@ final class SubscriptionRoutes {
       throw ApiError.invalidField("is_active", "contradicts status " + status);
     }
     return active ? Subscription.Status.ACTIVE : Subscription.Status.DISABLED;
-  }
-
-  private static String ownSecret(JsonObject body) {
-    Object value = body.getValue("secret_key");
-    if (value == null) {
-      return SigningSecrets.generate();
-    }
-    String problem = value instanceof String s ? SigningSecrets.problem(s) : "must be a string";
-    if (problem != null) {
-      throw ApiError.invalidField("secret_key", problem);
-    }
-    return (String) value;
   }
 }

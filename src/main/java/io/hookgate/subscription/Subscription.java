@@ -23,9 +23,16 @@ public record Subscription(
   OffsetDateTime lastTriggeredAt,
   SubscriptionFilter filter,
   String circuitState,
-  Health health) {
+  Health health,
+  DialectNames dialect,
+  String category,
+  String shopId) {
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
+
+  /** The payload format and signature scheme its deliveries use, by their names in the dialects file. */
+  public record DialectNames(String payloadFormat, String signatureScheme) {
+  }
 
   /** {@code health_status} as POS partners know it; the status is derived, the rest is kept by the result writer. */
   public record Health(double successRate, String lastFailureReason,
@@ -42,7 +49,7 @@ public record Subscription(
 
   static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
     + " updated_at, last_triggered_at, filter, circuit_state, success_rate, last_failure_reason, last_success_at,"
-    + " last_failure_at";
+    + " last_failure_at, payload_format, signature_scheme, category, shop_id";
 
   static Subscription from(Row row) {
     return new Subscription(
@@ -59,7 +66,10 @@ public record Subscription(
       SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
       row.getString("circuit_state"),
       new Health(row.getDouble("success_rate"), row.getString("last_failure_reason"),
-        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")));
+        row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")),
+      new DialectNames(row.getString("payload_format"), row.getString("signature_scheme")),
+      row.getString("category"),
+      row.getString("shop_id"));
   }
 
   public boolean active() {
@@ -93,6 +103,10 @@ public record Subscription(
       .put("updated_at", Json.timestamp(updatedAt))
       .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
       .put("filter", filter.toJson())
+      .put("payload_format", dialect.payloadFormat())
+      .put("signature_scheme", dialect.signatureScheme())
+      .put("category", category)
+      .put("shop_id", shopId)
       .put("health_status", health.toJson(healthStatus()));
   }
 }

@@ -1,6 +1,7 @@
 package io.hookgate.subscription;
 
-import io.hookgate.outbound.Signer;
+import io.hookgate.dialect.Dialect;
+import io.hookgate.dialect.Dialects;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -36,9 +37,12 @@ public final class SubscriptionIndex {
   public record SigningKey(byte[] key, Instant expiresAt) {
   }
 
-  /** What delivery needs of a subscription: where, how to sign, whether to send at all. */
+  /**
+   * What delivery needs of a subscription: where, in which dialect, how to sign, whether to send at all.
+   * Its keys are its secrets as its signature scheme reads them.
+   */
   public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-                       SubscriptionFilter filter, List<SigningKey> keys) {
+                       SubscriptionFilter filter, List<SigningKey> keys, Dialect dialect) {
     /** The current key and every rotated-out key still in its grace period. */
     public List<byte[]> signingKeys() {
       Instant now = Instant.now();
@@ -76,18 +80,23 @@ public final class SubscriptionIndex {
   private final Vertx vertx;
   private final Pool pool;
   private final SubscriptionStore store;
+  private final Dialects dialects;
   private volatile Snapshot snapshot = Snapshot.of(Map.of());
   private volatile long changes;
   /** Marks this index's own change messages, which it has already applied. */
   private final String origin = UUID.randomUUID().toString();
 
-  public SubscriptionIndex(Vertx vertx, Pool pool, SubscriptionStore store) {
+  public SubscriptionIndex(Vertx vertx, Pool pool, SubscriptionStore store, Dialects dialects) {
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
+    this.dialects = dialects;
   }
 
-  /** Loads every subscription and starts listening for changes. */
+  /**
+   * Loads every subscription and starts listening for changes. A subscription whose dialect the dialects
+   * file no longer defines fails the start, naming the dialect: its deliveries could not be signed.
+   */
   public Future<Void> start() {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(CHANGED, message -> {
       if (origin.equals(message.body().getString("origin"))) {
@@ -202,12 +211,14 @@ public final class SubscriptionIndex {
   }
 
   private Target target(SubscriptionStore.Keyed keyed) {
+    Dialect dialect = dialects.dialect(keyed.dialect().payloadFormat(), keyed.dialect().signatureScheme());
     List<SigningKey> keys = new ArrayList<>();
-    keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.secret())), null));
+    keys.add(new SigningKey(dialect.scheme().key(store.open(keyed.id(), keyed.secret())), null));
     for (int i = 0; i < keyed.oldSecrets().size(); i++) {
-      keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.oldSecrets().get(i))), keyed.oldExpiries().get(i)));
+      keys.add(new SigningKey(dialect.scheme().key(store.open(keyed.id(), keyed.oldSecrets().get(i))),
+        keyed.oldExpiries().get(i)));
     }
     return new Target(keyed.id(), keyed.applicationId(), keyed.url(), keyed.events(), keyed.status(), keyed.filter(),
-      List.copyOf(keys));
+      List.copyOf(keys), dialect);
   }
 }
