@@ -48,4 +48,12 @@ class ArchitectureTest {
         "io.hookgate.partner..", "io.hookgate.ingest..")
       .check(CLASSES);
   }
+
+  @Test
+  void dialectsKnowNothingOfDeliveriesOrSubscriptions() {
+    noClasses().that().resideInAPackage("io.hookgate.dialect..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.hookgate.engine..", "io.hookgate.subscription..",
+        "io.hookgate.partner..", "io.hookgate.ingest..", "io.hookgate.application..")
+      .check(CLASSES);
+  }
 }
