@@ -1,7 +1,6 @@
 package io.hookgate.dialect;
 
 import com.standardwebhooks.Webhook;
-import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.support.NodeVerifier;
 import io.vertx.core.json.JsonArray;
