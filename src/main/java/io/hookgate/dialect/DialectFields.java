@@ -2,6 +2,8 @@ package io.hookgate.dialect;
 
 import io.hookgate.http.ApiError;
 
+import java.util.Set;
+
 /**
  * The API's {@code payload_format} and {@code signature_scheme} fields: names the dialects file defines. A
  * name it does not define is a 400 naming the field and listing the names it does.
@@ -15,23 +17,18 @@ public final class DialectFields {
 
   /** The payload format named by a request's field (null when the field is null). */
   public static String format(Dialects dialects, Object value) {
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof String name) || !dialects.hasFormat(name)) {
-      throw ApiError.invalidField(FORMAT, "must be one of " + String.join(", ", dialects.formatNames()));
-    }
-    return name;
+    return named(FORMAT, value, dialects.formatNames());
   }
 
   /** The signature scheme named by a request's field (null when the field is null). */
   public static String scheme(Dialects dialects, Object value) {
-    if (value == null) {
-      return null;
+    return named(SCHEME, value, dialects.schemeNames());
+  }
+
+  private static String named(String field, Object value, Set<String> names) {
+    if (value != null && !(value instanceof String name && names.contains(name))) {
+      throw ApiError.invalidField(field, "must be one of " + String.join(", ", names));
     }
-    if (!(value instanceof String name) || !dialects.hasScheme(name)) {
-      throw ApiError.invalidField(SCHEME, "must be one of " + String.join(", ", dialects.schemeNames()));
-    }
-    return name;
+    return (String) value;
   }
 }
