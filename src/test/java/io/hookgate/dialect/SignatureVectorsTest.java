@@ -106,6 +106,29 @@ class SignatureVectorsTest {
     assertThat(canonical).isEqualTo("{\"9\":3,\"10\":2,\"A\":{\"a\":26000.5,\"z\":1e-7},\"b\":1}");
   }
 
+  @Test
+  void shoplineSignsAwkwardBodiesTheWayJavascriptWritesThem() {
+    // Numbers JavaScript writes in other notations, keys it orders differently, strings it escapes.
+    List<String> data = List.of(
+      "{\"big\":1e21,\"small\":1e-7,\"edge\":0.000001,\"long\":123456789012345678,\"neg\":-0.0,\"frac\":0.1}",
+      "{\"2\":\"b\",\"10\":\"a\",\"01\":\"c\",\"4294967295\":\"d\",\"Z\":1,\"a\":2,\"é\":3,\"\uD83D\uDE00\":4}",
+      "{\"s\":\"line\\u2028sep \\u0001 \\u001f \\\" \\\\ / \\u007f end\",\"n\":null,\"t\":[true,false,[],{}]}");
+    Dialect shopline = dialects.dialect("shopline", "shopline");
+    String secret = "shopline-app-secret-0123456789abcdef";
+    List<NodeVerifier.Case> cases = new ArrayList<>();
+    for (String d : data) {
+      String envelope = "{\"id\":\"evt_awkward\",\"type\":\"order.created\",\"created_at\":\"2021-01-26T08:08:41Z\","
+        + "\"merchant_id\":\"m\",\"livemode\":true,\"data\":" + d + "}";
+      Dialect.Request request = shopline.request("evt_awkward", "order.created", envelope,
+        List.of(dialects.scheme("shopline").key(secret)), 1_611_648_521_000L);
+      Map<String, String> headers = new HashMap<>();
+      request.headers().forEach(h -> headers.put(h.name(), h.value()));
+      cases.add(new NodeVerifier.Case("shopline", secret, headers, query(request.query()),
+        new String(request.body(), StandardCharsets.UTF_8)));
+    }
+    assertThat(NodeVerifier.verify(cases)).containsOnly(true).hasSize(data.size());
+  }
+
   private static Map<String, String> query(String query) {
     Map<String, String> params = new HashMap<>();
     if (query != null) {
