@@ -1,6 +1,5 @@
 package io.hookgate;
 
-import io.hookgate.partner.PartnerApi;
 import io.hookgate.application.ApplicationRoutes;
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.application.OAuthRoutes;
@@ -23,6 +22,8 @@ import io.hookgate.ingest.EventRoutes;
 import io.hookgate.ingest.IngestWriter;
 import io.hookgate.ops.OpsRoutes;
 import io.hookgate.outbound.Sender;
+import io.hookgate.partner.PartnerApi;
+import io.hookgate.retention.ErasureRoutes;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -104,6 +105,7 @@ final class Api {
       new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest()).mount(ops);
       PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId,
         dialects, applications);
+      new ErasureRoutes(pool).mount(ops);
       ops.checkComplete();
 
       Router router = builder.createRouter();

@@ -23,6 +23,8 @@ import io.hookgate.http.ApiContract;
 import io.hookgate.http.ConnectionLoss;
 import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.retention.Erasures;
+import io.hookgate.retention.Retention;
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -43,6 +45,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
@@ -80,10 +83,12 @@ public final class Hookgate implements AutoCloseable {
   private final Engine engine;
   private final ApiVerticle api;
   private final String apiDeployment;
+  private final Retention retention;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
-                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment) {
+                   Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
+                   Retention retention) {
     this.config = config;
     this.vertx = vertx;
     this.embedded = embedded;
@@ -93,10 +98,19 @@ public final class Hookgate implements AutoCloseable {
     this.engine = engine;
     this.api = api;
     this.apiDeployment = apiDeployment;
+    this.retention = retention;
   }
 
   /** Starts everything; {@code config.adminKey()} must already be set. */
   public static Hookgate start(HookgateConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts everything with {@code clock} as the delivery engine's notion of now: when retries are due and
+   * since when an endpoint has been failing. Tests move it forward instead of waiting.
+   */
+  public static Hookgate start(HookgateConfig config, Clock clock) {
     if (config.adminKey().isEmpty()) {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
@@ -122,8 +136,8 @@ public final class Hookgate implements AutoCloseable {
       String nodeId = clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();
 
       SubscriptionStore subscriptions = new SubscriptionStore(new SecretBox(config.security().secretEncryptionKey()));
-      Engine.Stores stores = new Engine.Stores(new EventStore(), new DeliveryStore(), new AttemptStore(),
-        new StatsStore(), subscriptions);
+      Engine.Stores stores = new Engine.Stores(new EventStore(config.retention().partitionInterval()),
+        new DeliveryStore(), new AttemptStore(), new StatsStore(), subscriptions);
       ApplicationStore applications = new ApplicationStore();
       EventTypeStore eventTypes = new EventTypeStore();
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
@@ -133,7 +147,11 @@ public final class Hookgate implements AutoCloseable {
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
-      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances));
+      // Partitions for now and ahead exist before the first event is taken.
+      Retention retention = new Retention(config, stores, registry, clock);
+      await(vertx.deployVerticle(retention));
+      Engine engine = await(Engine.start(vertx, config, nodeId, stores, index, membership, registry, instances, clock));
+      await(vertx.deployVerticle(new Erasures(config, stores, nodeId)));
 
       Api api = new Api(nodeId, config, ApiContract.load(), registry, membership, engine, index, applications,
         eventTypes, new EventCatalog(eventTypes, nodePool), dialects);
@@ -147,7 +165,7 @@ public final class Hookgate implements AutoCloseable {
       scheduleUpkeep(vertx, nodePool, applications, subscriptions);
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment);
+        apiDeployment, retention);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -183,6 +201,8 @@ public final class Hookgate implements AutoCloseable {
       .setPreferNativeTransport(true)
       .setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
+        // Its own name, so a second gateway in the same JVM (as in tests) does not report into this one's registry.
+        .setRegistryName("hookgate-" + UUID.randomUUID())
         .setJvmMetricsEnabled(true)
         // Outbound webhooks are measured by Hookgate's own meters (docs/decisions/006-outbound-client-metrics.md).
         .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
@@ -239,6 +259,10 @@ public final class Hookgate implements AutoCloseable {
   }
 
   /** This node's view of the subscriptions. */
+  public Retention retention() {
+    return retention;
+  }
+
   public SubscriptionIndex subscriptions() {
     return index;
   }

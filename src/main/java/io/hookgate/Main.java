@@ -1,10 +1,9 @@
 package io.hookgate;
 
-import io.hookgate.auth.Partner;
 import io.hookgate.auth.Credentials;
+import io.hookgate.auth.Partner;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.HookgateConfig;
-
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 

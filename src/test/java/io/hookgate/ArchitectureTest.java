@@ -19,7 +19,8 @@ class ArchitectureTest {
     .importPackages("io.hookgate");
   private static final String[] FEATURES = {"io.hookgate.application..", "io.hookgate.auth..", "io.hookgate.catalog..",
     "io.hookgate.engine..", "io.hookgate.ingest..", "io.hookgate.limits..", "io.hookgate.ops..",
-    "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.subscription..", "io.hookgate.dialect.."};
+    "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.retention..", "io.hookgate.subscription..",
+    "io.hookgate.dialect.."};
 
   @Test
   void packagesHaveNoCycles() {

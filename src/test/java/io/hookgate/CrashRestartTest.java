@@ -4,14 +4,9 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
 import io.hookgate.support.NodeProcess;
-
-
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -38,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stops that server, comes up at the first try, and takes back at once what the dead life left (not a
  * lease later: the lease here is a minute).
  */
+@Slow
 class CrashRestartTest {
   @TempDir
   Path dataDir;

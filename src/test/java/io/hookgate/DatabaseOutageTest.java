@@ -3,11 +3,8 @@ package io.hookgate;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -40,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * event that was not stored), {@code /ready} answers promptly, and when it is back the gateway recovers by
  * itself and delivers everything it acknowledged.
  */
+@Slow
 class DatabaseOutageTest {
   @TempDir
   Path dir;

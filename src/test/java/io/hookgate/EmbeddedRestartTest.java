@@ -2,9 +2,8 @@ package io.hookgate;
 
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +23,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The default mode: PostgreSQL from the Maven jars, data under data-dir, durable, kept across restarts. */
+@Slow
 class EmbeddedRestartTest {
   @TempDir
   Path dataDir;

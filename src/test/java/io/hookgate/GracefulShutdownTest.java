@@ -2,14 +2,9 @@ package io.hookgate;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -23,6 +18,7 @@ import static io.hookgate.support.Receiver.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A node that is stopped finishes what it started and hands back what it had not. */
+@Slow
 class GracefulShutdownTest {
 
   @Test

@@ -1,18 +1,18 @@
 package io.hookgate.application;
 
-import io.hookgate.auth.Scopes;
 import io.hookgate.auth.Credentials;
+import io.hookgate.auth.Scopes;
+import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.MediaTypes;
 import io.hookgate.http.Operations;
-import io.hookgate.http.ApiError;
-import io.hookgate.http.Utf8;
 import io.hookgate.http.UrlText;
-import io.vertx.core.buffer.Buffer;
+import io.hookgate.http.Utf8;
 import io.vertx.core.MultiMap;
-import io.vertx.sqlclient.Pool;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 
 import java.time.Instant;
 import java.util.Base64;

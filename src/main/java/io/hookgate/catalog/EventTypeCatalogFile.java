@@ -4,10 +4,10 @@ import io.hookgate.config.ConfigException;
 import io.hookgate.config.ConfigSource;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

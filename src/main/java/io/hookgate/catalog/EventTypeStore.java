@@ -2,9 +2,9 @@ package io.hookgate.catalog;
 
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -38,34 +38,34 @@ public final class EventTypeStore {
     }
   }
 
-  public Future<List<EventType>> list(SqlClient pool, boolean includeDeprecated, String group) {
-    return pool.preparedQuery(LIST).execute(Tuple.of(includeDeprecated, group)).map(EventTypeStore::all);
+  public Future<List<EventType>> list(SqlClient sql, boolean includeDeprecated, String group) {
+    return sql.preparedQuery(LIST).execute(Tuple.of(includeDeprecated, group)).map(EventTypeStore::all);
   }
 
-  public Future<EventType> get(SqlClient pool, String name) {
-    return pool.preparedQuery(GET).execute(Tuple.of(name)).map(EventTypeStore::firstOrNull);
+  public Future<EventType> get(SqlClient sql, String name) {
+    return sql.preparedQuery(GET).execute(Tuple.of(name)).map(EventTypeStore::firstOrNull);
   }
 
-  public Future<EventType> create(SqlClient pool, String name, String description) {
-    return pool.preparedQuery(INSERT)
+  public Future<EventType> create(SqlClient sql, String name, String description) {
+    return sql.preparedQuery(INSERT)
       .execute(Tuple.of(name, EventType.groupOf(name), description == null ? "" : description))
       .map(EventTypeStore::firstOrNull)
       .recover(e -> Future.failedFuture(e instanceof PgException pg && "23505".equals(pg.getSqlState()) ? new Duplicate() : e));
   }
 
-  public Future<EventType> update(SqlClient pool, String name, String description, Boolean deprecated) {
-    return pool.preparedQuery(UPDATE).execute(Tuple.of(name, description, deprecated)).map(EventTypeStore::firstOrNull);
+  public Future<EventType> update(SqlClient sql, String name, String description, Boolean deprecated) {
+    return sql.preparedQuery(UPDATE).execute(Tuple.of(name, description, deprecated)).map(EventTypeStore::firstOrNull);
   }
 
   /** Adds the catalog entries that are missing; existing ones keep what operators changed. */
-  public Future<Integer> seed(SqlClient pool, List<EventType> types) {
+  public Future<Integer> seed(SqlClient sql, List<EventType> types) {
     if (types.isEmpty()) {
       return Future.succeededFuture(0);
     }
     List<Tuple> batch = types.stream()
       .map(t -> Tuple.of(t.name(), t.group(), t.description()))
       .toList();
-    return pool.preparedQuery(INSERT_MISSING).executeBatch(batch).map(rows -> {
+    return sql.preparedQuery(INSERT_MISSING).executeBatch(batch).map(rows -> {
       int inserted = 0;
       for (RowSet<Row> r = rows; r != null; r = r.next()) {
         inserted += r.rowCount();
@@ -75,8 +75,8 @@ public final class EventTypeStore {
   }
 
   /** Names a subscription may use: every type that is not deprecated. */
-  public Future<Set<String>> activeNames(SqlClient pool) {
-    return pool.query(ACTIVE_NAMES).execute().map(rows -> {
+  public Future<Set<String>> activeNames(SqlClient sql) {
+    return sql.query(ACTIVE_NAMES).execute().map(rows -> {
       Set<String> names = new HashSet<>();
       rows.forEach(row -> names.add(row.getString(0)));
       return names;

@@ -7,7 +7,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
-/** Typed, validated access to one section of the config tree; every failure names its key. */
+/**
+ * Typed, validated access to one section of the config tree; every failure names its key. There are no
+ * defaults here: the tree is the operator's file laid over the shipped {@code conf/hookgate.yaml}
+ * ({@link ConfigSource#withDefaults}), which holds every key with its default, so a key missing from the
+ * tree is a mistake in the shipped file.
+ */
 final class ConfigReader {
   private final JsonObject node;
   private final String prefix;
@@ -29,10 +34,14 @@ final class ConfigReader {
     return prefix.isEmpty() ? name : prefix + "." + name;
   }
 
-  String string(String name, String fallback) {
+  /** The key's text; empty when it is set to nothing (an optional value left out). */
+  String string(String name) {
+    if (!node.containsKey(name)) {
+      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
+    }
     Object value = node.getValue(name);
     if (value == null) {
-      return fallback;
+      return "";
     }
     if (value instanceof JsonObject || value instanceof JsonArray) {
       throw new ConfigException(key(name), "must be a single value");
@@ -40,19 +49,16 @@ final class ConfigReader {
     return value.toString().trim();
   }
 
-  String nonEmpty(String name, String fallback) {
-    String value = string(name, fallback);
-    if (value == null || value.isEmpty()) {
+  String nonEmpty(String name) {
+    String value = string(name);
+    if (value.isEmpty()) {
       throw new ConfigException(key(name), "must not be empty");
     }
     return value;
   }
 
-  int integer(String name, int fallback, int min, int max) {
-    String text = string(name, null);
-    if (text == null || text.isEmpty()) {
-      return fallback;
-    }
+  int integer(String name, int min, int max) {
+    String text = nonEmpty(name);
     int value;
     try {
       value = Integer.parseInt(text);
@@ -65,11 +71,8 @@ final class ConfigReader {
     return value;
   }
 
-  boolean bool(String name, boolean fallback) {
-    String text = string(name, null);
-    if (text == null || text.isEmpty()) {
-      return fallback;
-    }
+  boolean bool(String name) {
+    String text = nonEmpty(name);
     return switch (text.toLowerCase()) {
       case "true", "yes", "on", "1" -> true;
       case "false", "no", "off", "0" -> false;
@@ -77,8 +80,8 @@ final class ConfigReader {
     };
   }
 
-  String oneOf(String name, String fallback, Set<String> allowed) {
-    String value = string(name, fallback).toLowerCase();
+  String oneOf(String name, Set<String> allowed) {
+    String value = string(name).toLowerCase();
     if (!allowed.contains(value)) {
       throw new ConfigException(key(name), "must be one of " + String.join(", ", allowed.stream().sorted().toList())
         + " (got \"" + value + "\")");
@@ -86,11 +89,8 @@ final class ConfigReader {
     return value;
   }
 
-  double decimal(String name, double fallback, double min, double max) {
-    String text = string(name, null);
-    if (text == null || text.isEmpty()) {
-      return fallback;
-    }
+  double decimal(String name, double min, double max) {
+    String text = nonEmpty(name);
     try {
       double value = Double.parseDouble(text);
       if (value >= min && value <= max) {
@@ -102,19 +102,12 @@ final class ConfigReader {
     throw new ConfigException(key(name), "must be a number between " + min + " and " + max + " (got \"" + text + "\")");
   }
 
-  Duration duration(String name, Duration fallback) {
-    String text = string(name, null);
-    if (text == null || text.isEmpty()) {
-      return fallback;
-    }
-    return Durations.parse(key(name), text);
+  Duration duration(String name) {
+    return Durations.parse(key(name), nonEmpty(name));
   }
 
-  List<Duration> durations(String name, List<Duration> fallback) {
-    List<String> texts = strings(name, null);
-    if (texts == null) {
-      return fallback;
-    }
+  List<Duration> durations(String name) {
+    List<String> texts = strings(name);
     if (texts.isEmpty()) {
       throw new ConfigException(key(name), "must list at least one delay");
     }
@@ -125,10 +118,14 @@ final class ConfigReader {
     return List.copyOf(list);
   }
 
-  List<String> strings(String name, List<String> fallback) {
+  /** The key's list; empty when it is set to nothing. */
+  List<String> strings(String name) {
+    if (!node.containsKey(name)) {
+      throw new ConfigException(key(name), "is missing (the shipped conf/hookgate.yaml lists every key)");
+    }
     Object value = node.getValue(name);
     if (value == null) {
-      return fallback;
+      return List.of();
     }
     if (!(value instanceof JsonArray array)) {
       throw new ConfigException(key(name), "must be a list");

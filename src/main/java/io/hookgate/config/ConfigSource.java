@@ -7,6 +7,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +30,45 @@ public final class ConfigSource {
   private ConfigSource() {
   }
 
+  /** The shipped {@code conf/hookgate.yaml}, packaged with the code: every key with its default. */
+  static final String DEFAULTS = "io/hookgate/config/hookgate.yaml";
+
   public static JsonObject load(Path file, Map<String, String> env) {
-    JsonObject tree = readYaml(file);
+    JsonObject tree = withDefaults(readYaml(file));
     applyEnv(tree, "", env);
     return tree;
+  }
+
+  /**
+   * {@code tree} laid over the shipped defaults: a key the operator's file leaves out (or sets to nothing)
+   * takes the shipped value, so the defaults are written in one place, the file operators read.
+   */
+  public static JsonObject withDefaults(JsonObject tree) {
+    JsonObject merged = defaults();
+    overlay(merged, tree);
+    return merged;
+  }
+
+  private static JsonObject defaults() {
+    try (InputStream in = ConfigSource.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULTS + " is not on the class path (the build copies conf/hookgate.yaml there)");
+      }
+      return parseYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8), "the shipped conf/hookgate.yaml");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void overlay(JsonObject base, JsonObject over) {
+    for (String name : over.fieldNames()) {
+      Object value = over.getValue(name);
+      if (value instanceof JsonObject section && base.getValue(name) instanceof JsonObject baseSection) {
+        overlay(baseSection, section);
+      } else if (value != null) {
+        base.put(name, value);
+      }
+    }
   }
 
   public static JsonObject readYaml(Path file) {

@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +26,8 @@ public record HookgateConfig(
   Path dialectsFile,
   Ingest ingest,
   Delivery delivery,
-  Cluster cluster) {
+  Cluster cluster,
+  Retention retention) {
 
   public static final Path DEFAULT_FILE = Path.of("conf", "hookgate.yaml");
 
@@ -70,6 +71,21 @@ public record HookgateConfig(
   public record Tls(Path certFile, Path keyFile, Path caFile) {
   }
 
+  /**
+   * @param history         events, deliveries and attempts are kept this long; zero keeps them forever
+   * @param stats           the hourly roll-up is kept this long; zero keeps it forever
+   */
+  public record Retention(Duration partitionInterval, int partitionsAhead, Duration history, Duration stats,
+                          Duration statsPartitionInterval, Duration checkInterval, Duration lockTimeout) {
+    public boolean keepsHistoryForever() {
+      return history.isZero();
+    }
+
+    public boolean keepsStatsForever() {
+      return stats.isZero();
+    }
+  }
+
   public record Breaker(int failureThreshold, Duration resetTimeout) {
   }
 
@@ -89,56 +105,56 @@ public record HookgateConfig(
   }
 
   public static HookgateConfig from(JsonObject tree) {
-    ConfigReader root = new ConfigReader(tree, "");
-    String adminKey = root.string("admin-key", "");
+    ConfigReader root = new ConfigReader(ConfigSource.withDefaults(tree), "");
+    String adminKey = root.string("admin-key");
     if (!adminKey.isEmpty() && adminKey.length() < 16) {
       throw new ConfigException("admin-key", "must be at least 16 characters (or empty to generate one)");
     }
 
     ConfigReader http = root.section("http");
     Http httpConfig = new Http(
-      http.nonEmpty("host", "0.0.0.0"),
-      http.integer("port", 8080, 0, 65535),
-      http.integer("instances", 0, 0, 256),
-      http.integer("body-limit-bytes", 1_048_576, 1024, 64 * 1024 * 1024),
-      http.duration("read-timeout", Duration.ofSeconds(20)),
-      http.duration("idle-timeout", Duration.ofSeconds(60)),
-      http.duration("request-timeout", Duration.ofSeconds(30)));
+      http.nonEmpty("host"),
+      http.integer("port", 0, 65535),
+      http.integer("instances", 0, 256),
+      http.integer("body-limit-bytes", 1024, 64 * 1024 * 1024),
+      http.duration("read-timeout"),
+      http.duration("idle-timeout"),
+      http.duration("request-timeout"));
 
     ConfigReader db = root.section("database");
-    String mode = db.oneOf("mode", "embedded", Set.of("embedded", "external"));
+    String mode = db.oneOf("mode", Set.of("embedded", "external"));
     Database database = new Database(
       mode.equals("embedded"),
-      db.nonEmpty("host", "localhost"),
-      db.integer("port", 5432, 1, 65535),
-      db.nonEmpty("name", "hookgate"),
-      db.nonEmpty("user", "hookgate"),
-      db.string("password", ""),
-      db.integer("pool-size", 8, 1, 512),
-      db.oneOf("ssl-mode", "disable", Set.of("disable", "require", "verify-ca", "verify-full")),
-      db.section("embedded").integer("port", 0, 0, 65535));
+      db.nonEmpty("host"),
+      db.integer("port", 1, 65535),
+      db.nonEmpty("name"),
+      db.nonEmpty("user"),
+      db.string("password"),
+      db.integer("pool-size", 1, 512),
+      db.oneOf("ssl-mode", Set.of("disable", "require", "verify-ca", "verify-full")),
+      db.section("embedded").integer("port", 0, 65535));
 
     ConfigReader sec = root.section("security");
-    String keyText = sec.string("secret-encryption-key", "");
+    String keyText = sec.string("secret-encryption-key");
     byte[] key = keyText.isEmpty() ? null : decodeKey(sec.key("secret-encryption-key"), keyText);
     if (key == null && !database.embedded()) {
       throw new ConfigException(sec.key("secret-encryption-key"),
         "is required with an external database (base64 of 32 random bytes: openssl rand -base64 32)");
     }
-    Security security = new Security(key, sec.integer("token-ttl-seconds", 3600, 60, 86_400));
+    Security security = new Security(key, sec.integer("token-ttl-seconds", 60, 86_400));
 
     ConfigReader api = root.section("api");
-    int maxPage = api.integer("max-page-size", 100, 1, 1000);
+    int maxPage = api.integer("max-page-size", 1, 1000);
     Api apiConfig = new Api(
-      api.integer("default-page-size", 20, 1, maxPage),
+      api.integer("default-page-size", 1, maxPage),
       maxPage,
-      api.integer("partner-rate-limit-per-second", 100, 1, 1_000_000),
-      api.integer("partner-rate-limit-burst", 200, 1, 1_000_000));
+      api.integer("partner-rate-limit-per-second", 1, 1_000_000),
+      api.integer("partner-rate-limit-burst", 1, 1_000_000));
 
     ConfigReader in = root.section("ingest");
-    Ingest ingest = new Ingest(in.integer("max-batch", 500, 1, 10_000),
-      in.integer("max-event-bytes", 262_144, 1024, 16 * 1024 * 1024),
-      in.integer("commit-wait-ms", 2, 0, 100));
+    Ingest ingest = new Ingest(in.integer("max-batch", 1, 10_000),
+      in.integer("max-event-bytes", 1024, 16 * 1024 * 1024),
+      in.integer("commit-wait-ms", 0, 100));
 
     Delivery delivery = delivery(root.section("delivery"));
     if (httpConfig.requestTimeout().toMillis() <= delivery.requestTimeoutMs() + delivery.connectTimeoutMs()) {
@@ -147,40 +163,62 @@ public record HookgateConfig(
     }
     return new HookgateConfig(
       adminKey,
-      Path.of(root.nonEmpty("data-dir", "data")),
+      Path.of(root.nonEmpty("data-dir")),
       httpConfig,
       database,
       security,
       apiConfig,
-      Path.of(root.nonEmpty("event-types-file", "conf/event-types.yaml")),
-      Path.of(root.nonEmpty("dialects-file", "conf/dialects.yaml")),
+      Path.of(root.nonEmpty("event-types-file")),
+      Path.of(root.nonEmpty("dialects-file")),
       ingest,
       delivery,
-      cluster(root.section("cluster")));
+      cluster(root.section("cluster")),
+      retention(root.section("retention")));
+  }
+
+  private static Retention retention(ConfigReader r) {
+    Duration interval = r.duration("partition-interval");
+    if (interval.compareTo(Duration.ofMinutes(1)) < 0 || interval.toMillis() % 1000 != 0) {
+      throw new ConfigException(r.key("partition-interval"), "must be at least 1m, in whole seconds");
+    }
+    Duration history = r.duration("history");
+    if (!history.isZero() && history.compareTo(interval) < 0) {
+      throw new ConfigException(r.key("history"), "must be 0 (keep forever) or at least retention.partition-interval");
+    }
+    Duration statsInterval = r.duration("stats-partition-interval");
+    if (statsInterval.compareTo(Duration.ofHours(1)) < 0 || statsInterval.toMillis() % 3_600_000 != 0) {
+      throw new ConfigException(r.key("stats-partition-interval"), "must be whole hours, at least 1h");
+    }
+    Duration stats = r.duration("stats");
+    if (!stats.isZero() && stats.compareTo(statsInterval) < 0) {
+      throw new ConfigException(r.key("stats"), "must be 0 (keep forever) or at least retention.stats-partition-interval");
+    }
+    return new Retention(interval, r.integer("partitions-ahead", 1, 1000), history, stats, statsInterval,
+      r.duration("check-interval"), r.duration("lock-timeout"));
   }
 
   private static Cluster cluster(ConfigReader c) {
     return new Cluster(
-      c.bool("enabled", false),
-      Path.of(c.nonEmpty("config-file", "conf/cluster.xml")),
-      c.nonEmpty("name", "hookgate"),
-      c.nonEmpty("host", "127.0.0.1"),
-      c.integer("port", 5701, 1, 65535),
-      c.integer("event-bus-port", 0, 0, 65535),
-      c.strings("members", List.of("127.0.0.1")),
-      c.string("kubernetes-service-dns", ""),
-      c.duration("drain-timeout", Duration.ofSeconds(20)),
+      c.bool("enabled"),
+      Path.of(c.nonEmpty("config-file")),
+      c.nonEmpty("name"),
+      c.nonEmpty("host"),
+      c.integer("port", 1, 65535),
+      c.integer("event-bus-port", 0, 65535),
+      c.strings("members"),
+      c.string("kubernetes-service-dns"),
+      c.duration("drain-timeout"),
       tls(c.section("tls")));
   }
 
   private static Tls tls(ConfigReader t) {
-    if (!t.bool("enabled", false)) {
+    if (!t.bool("enabled")) {
       return null;
     }
-    Tls tls = new Tls(Path.of(t.nonEmpty("cert-file", "")), Path.of(t.nonEmpty("key-file", "")),
-      Path.of(t.nonEmpty("ca-file", "")));
+    Tls tls = new Tls(Path.of(t.nonEmpty("cert-file")), Path.of(t.nonEmpty("key-file")),
+      Path.of(t.nonEmpty("ca-file")));
     for (String key : List.of("cert-file", "key-file", "ca-file")) {
-      Path file = Path.of(t.string(key, ""));
+      Path file = Path.of(t.string(key));
       if (!java.nio.file.Files.isReadable(file)) {
         throw new ConfigException(t.key(key), "cannot read " + file.toAbsolutePath());
       }
@@ -189,19 +227,17 @@ public record HookgateConfig(
   }
 
   private static Delivery delivery(ConfigReader d) {
-    List<Duration> schedule = d.durations("retry-schedule", List.of(Duration.ZERO, Duration.ofSeconds(5),
-      Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10),
-      Duration.ofHours(10)));
-    List<String> networks = d.strings("allowed-private-networks", List.of());
+    List<Duration> schedule = d.durations("retry-schedule");
+    List<String> networks = d.strings("allowed-private-networks");
     for (int i = 0; i < networks.size(); i++) {
       if (!Cidr.valid(networks.get(i))) {
         throw new ConfigException(d.key("allowed-private-networks") + "[" + i + "]",
           "must be a CIDR such as 127.0.0.0/8 or fd00::/8 (got \"" + networks.get(i) + "\")");
       }
     }
-    int maxInFlight = d.integer("max-in-flight", 8000, 1, 1_000_000);
-    Duration lease = d.duration("lease", Duration.ofSeconds(60));
-    int requestTimeout = d.integer("request-timeout-ms", 15_000, 100, 600_000);
+    int maxInFlight = d.integer("max-in-flight", 1, 1_000_000);
+    Duration lease = d.duration("lease");
+    int requestTimeout = d.integer("request-timeout-ms", 100, 600_000);
     if (lease.toMillis() < 2L * requestTimeout) {
       throw new ConfigException(d.key("lease"), "must be at least twice delivery.request-timeout-ms, so a slow"
         + " attempt is not re-sent while it is still running");
@@ -209,25 +245,25 @@ public record HookgateConfig(
     ConfigReader b = d.section("circuit-breaker");
     ConfigReader a = d.section("auto-disable");
     return new Delivery(
-      d.integer("connect-timeout-ms", 5000, 100, 120_000),
+      d.integer("connect-timeout-ms", 100, 120_000),
       requestTimeout,
       schedule,
-      d.decimal("retry-jitter", 0.2, 0, 1),
-      d.duration("max-retry-after", Duration.ofHours(1)),
+      d.decimal("retry-jitter", 0, 1),
+      d.duration("max-retry-after"),
       maxInFlight,
-      d.integer("max-in-flight-per-endpoint", 32, 1, maxInFlight),
+      d.integer("max-in-flight-per-endpoint", 1, maxInFlight),
       lease,
-      d.integer("endpoint-rate-limit-per-second", 0, 0, 1_000_000),
-      d.integer("max-queued", 10_000, 0, 1_000_000),
-      d.integer("scheduler-interval-ms", 500, 10, 60_000),
-      d.integer("scheduler-batch", 500, 1, 10_000),
-      d.integer("response-body-max-bytes", 4096, 0, 1_048_576),
-      d.nonEmpty("user-agent", "Hookgate"),
-      d.bool("require-https", false),
+      d.integer("endpoint-rate-limit-per-second", 0, 1_000_000),
+      d.integer("max-queued", 0, 1_000_000),
+      d.integer("scheduler-interval-ms", 10, 60_000),
+      d.integer("scheduler-batch", 1, 10_000),
+      d.integer("response-body-max-bytes", 0, 1_048_576),
+      d.nonEmpty("user-agent"),
+      d.bool("require-https"),
       networks,
-      new Breaker(b.integer("failure-threshold", 5, 1, 10_000), b.duration("reset-timeout", Duration.ofSeconds(30))),
-      new AutoDisable(a.integer("after-exhausted-deliveries", 20, 1, 1_000_000),
-        a.duration("after-failing-for", Duration.ofDays(5))));
+      new Breaker(b.integer("failure-threshold", 1, 10_000), b.duration("reset-timeout")),
+      new AutoDisable(a.integer("after-exhausted-deliveries", 1, 1_000_000),
+        a.duration("after-failing-for")));
   }
 
   private static byte[] decodeKey(String key, String text) {
@@ -245,22 +281,23 @@ public record HookgateConfig(
 
   public HookgateConfig withAdminKey(String key) {
     return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
-      cluster);
+      cluster, retention);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, dialectsFile, ingest, delivery, cluster);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, dialectsFile, ingest, delivery, cluster,
+      retention);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
     return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
-      cluster.on());
+      cluster.on(), retention);
   }
 
   public HookgateConfig withDatabase(Database db) {
     return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, dialectsFile, ingest, delivery,
-      cluster);
+      cluster, retention);
   }
 }

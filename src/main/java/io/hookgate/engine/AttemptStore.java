@@ -1,14 +1,18 @@
 package io.hookgate.engine;
 
 import io.hookgate.db.Columns;
+import io.hookgate.db.Partitions;
 import io.hookgate.http.Json;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +25,9 @@ import java.util.UUID;
  * both requests were made.
  */
 public final class AttemptStore {
+  /** The attempts table, partitioned by the time each attempt was made. */
+  public static final Partitions.Table TABLE = new Partitions.Table("attempts", "created_at", "");
+
   private static final String INSERT = """
     INSERT INTO attempts (delivery_id, subscription_id, attempt, created_at, request_headers, response_status,
                           response_headers, response_body, duration_ms, failure_reason, request_body, request_query)
@@ -33,12 +40,46 @@ public final class AttemptStore {
   private static final String OF_DELIVERY = """
     SELECT attempt, created_at, request_headers, response_status, response_headers, response_body, duration_ms,
            failure_reason, request_body, request_query
-      FROM attempts WHERE delivery_id = $1 ORDER BY attempt""";
+      FROM attempts WHERE delivery_id = $1 AND created_at >= $2 ORDER BY attempt""";
   private static final String LATEST = """
     SELECT DISTINCT ON (delivery_id) delivery_id, attempt, created_at, request_headers, response_status,
            response_headers, response_body, duration_ms, failure_reason, request_body, request_query
-      FROM attempts WHERE delivery_id = ANY($1) ORDER BY delivery_id, attempt DESC""";
+      FROM attempts WHERE delivery_id = ANY($1) AND created_at >= $2 ORDER BY delivery_id, attempt DESC""";
   private static final String DELETE_OF_DELIVERIES = "DELETE FROM attempts WHERE delivery_id = ANY($1)";
+
+  // ---- retention: attempts of deliveries carried past their partition go with them ----
+
+  private static final String CARRY = "INSERT INTO attempts SELECT * FROM %s WHERE delivery_id = ANY($1)";
+  private static final String EXPIRE_CARRIED = """
+    DELETE FROM attempts_default WHERE created_at < $1 AND NOT (delivery_id = ANY($2))""";
+
+  /** Carries the attempts of these deliveries from a detached partition into the table; how many. */
+  public Future<Integer> carryFrom(SqlClient sql, String detachedPartition, List<UUID> deliveries) {
+    return sql.preparedQuery(String.format(CARRY, detachedPartition)).execute(Tuple.of(deliveries.toArray(UUID[]::new)))
+      .map(RowSet::rowCount);
+  }
+
+  /** Attempts outside every partition, older than {@code cutoff}, of deliveries not kept. */
+  public Future<Integer> expireCarried(SqlClient sql, Instant cutoff, List<UUID> kept) {
+    return sql.preparedQuery(EXPIRE_CARRIED).execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), (Object) kept.toArray(UUID[]::new)))
+      .map(RowSet::rowCount);
+  }
+
+  // ---- erasure: what the endpoint answered may repeat the payload, and a templated body is one ----
+
+  private static final String ERASE = """
+    UPDATE attempts SET response_body = NULL, response_headers = NULL, request_body = NULL
+     WHERE delivery_id = ANY($1) AND created_at >= $2
+       AND (response_body IS NOT NULL OR response_headers IS NOT NULL OR request_body IS NOT NULL)""";
+
+  /**
+   * Erases the recorded answers of these deliveries' attempts (none made before {@code since}), and the
+   * bodies sent when a payload format rendered them from the payload; how many.
+   */
+  public Future<Integer> erase(SqlClient sql, List<UUID> deliveries, Instant since) {
+    return sql.preparedQuery(ERASE).execute(Tuple.of(deliveries.toArray(UUID[]::new), since.atOffset(ZoneOffset.UTC)))
+      .map(RowSet::rowCount);
+  }
 
   /**
    * An attempt as logged. {@code requestBody} is what it sent when that was not the event's stored envelope
@@ -67,21 +108,25 @@ public final class AttemptStore {
       .tuple()).mapEmpty();
   }
 
-  /** Every attempt of a delivery, first to last. */
-  public Future<List<Logged>> ofDelivery(SqlClient sql, UUID delivery) {
-    return sql.preparedQuery(OF_DELIVERY).execute(Tuple.of(delivery)).map(rows -> {
+  /**
+   * Every attempt of a delivery created at {@code since}, first to last (attempts come after their delivery,
+   * so the partitions before it are not read).
+   */
+  public Future<List<Logged>> ofDelivery(SqlClient sql, UUID delivery, Instant since) {
+    return sql.preparedQuery(OF_DELIVERY).execute(Tuple.of(delivery, since.atOffset(ZoneOffset.UTC))).map(rows -> {
       List<Logged> attempts = new ArrayList<>(rows.size());
       rows.forEach(row -> attempts.add(Logged.from(row)));
       return attempts;
     });
   }
 
-  /** The latest attempt of each of these deliveries that has one. */
-  public Future<Map<UUID, Logged>> latest(SqlClient sql, List<UUID> deliveries) {
+  /** The latest attempt of each of these deliveries (none created before {@code since}) that has one. */
+  public Future<Map<UUID, Logged>> latest(SqlClient sql, List<UUID> deliveries, Instant since) {
     if (deliveries.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return sql.preparedQuery(LATEST).execute(Tuple.of(deliveries.toArray(UUID[]::new))).map(rows -> {
+    return sql.preparedQuery(LATEST).execute(Tuple.of(deliveries.toArray(UUID[]::new), since.atOffset(ZoneOffset.UTC)))
+      .map(rows -> {
       Map<UUID, Logged> latest = new HashMap<>();
       rows.forEach(row -> latest.put(row.getUUID("delivery_id"), Logged.from(row)));
       return latest;

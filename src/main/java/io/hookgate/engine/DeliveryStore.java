@@ -2,6 +2,7 @@ package io.hookgate.engine;
 
 import io.hookgate.db.Columns;
 import io.hookgate.db.Paged;
+import io.hookgate.db.Partitions;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -24,6 +25,9 @@ import java.util.UUID;
  * caller composes with other tables' owners.
  */
 public final class DeliveryStore {
+  /** The deliveries table, partitioned by {@code created_at}: the time its event was received. */
+  public static final Partitions.Table TABLE = new Partitions.Table("deliveries", "created_at", "");
+
   /** Deliveries parked behind an open breaker have no due time: {@code next_attempt_at = 'infinity'}. */
   private static final String PARKED = "'infinity'";
 
@@ -54,7 +58,7 @@ public final class DeliveryStore {
                   $9::int[], $10::text[], $11::timestamptz[])
            AS u(id, event_id, subscription_id, application_id, event_type, status, attempts, next_at, code, reason,
                 created_at)
-    ON CONFLICT (id) DO UPDATE
+    ON CONFLICT (id, created_at) DO UPDATE
        SET status = excluded.status, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
            last_status_code = excluded.last_status_code, last_failure_reason = excluded.last_failure_reason,
            lease_owner = NULL, updated_at = now(), completed_at = excluded.completed_at
@@ -69,9 +73,9 @@ public final class DeliveryStore {
        SET status = u.status, attempts = u.attempt, next_attempt_at = u.next_at, last_status_code = u.code,
            last_failure_reason = u.reason, lease_owner = NULL, updated_at = now(),
            completed_at = CASE WHEN u.status IN ('success', 'failed') THEN now() END
-      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
-           AS u(id, attempt, status, next_at, code, reason)
-     WHERE d.id = u.id AND d.attempts = u.attempt - 1 AND d.status NOT IN ('success', 'failed', 'held')""";
+      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::timestamptz[])
+           AS u(id, attempt, status, next_at, code, reason, created_at)
+     WHERE d.id = u.id AND d.created_at = u.created_at AND d.attempts = u.attempt - 1 AND d.status NOT IN ('success', 'failed', 'held')""";
   private static final String MOVE = """
     UPDATE deliveries d
        SET status = CASE u.kind WHEN 'hold' THEN 'held' WHEN 'skip' THEN 'failed' ELSE d.status END,
@@ -79,8 +83,9 @@ public final class DeliveryStore {
            last_failure_reason = coalesce(u.reason, d.last_failure_reason),
            completed_at = CASE WHEN u.kind = 'skip' THEN now() ELSE d.completed_at END,
            lease_owner = NULL, updated_at = now()
-      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, kind, at, reason)
-     WHERE d.id = u.id AND d.status NOT IN ('success', 'failed', 'held')""";
+      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[])
+           AS u(id, kind, at, reason, created_at)
+     WHERE d.id = u.id AND d.created_at = u.created_at AND d.status NOT IN ('success', 'failed', 'held')""";
 
   // ---- claims: due deliveries and parked ones, leased to a node ----
 
@@ -89,11 +94,11 @@ public final class DeliveryStore {
     UPDATE deliveries d
        SET next_attempt_at = now() + $2 * interval '1 millisecond', lease_owner = $3, updated_at = now()
       FROM picked
-     WHERE d.id = picked.id
-    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts""";
+     WHERE d.id = picked.id AND d.created_at = picked.created_at
+    RETURNING d.id, d.event_id, d.subscription_id, d.event_type, d.attempts, d.created_at""";
   private static final String CLAIM_DUE = """
     WITH picked AS (
-      SELECT id FROM deliveries
+      SELECT id, created_at FROM deliveries
        WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
     """ + LEASE_PICKED;
@@ -103,7 +108,7 @@ public final class DeliveryStore {
    */
   private static final String CLAIM_PARKED = """
     WITH picked AS (
-      SELECT id FROM deliveries
+      SELECT id, created_at FROM deliveries
        WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($4) AND status IN ('pending', 'retrying')
        LIMIT $1 FOR UPDATE SKIP LOCKED)
     """ + LEASE_PICKED;
@@ -122,17 +127,17 @@ public final class DeliveryStore {
     SELECT id FROM s WHERE id IS NOT NULL""";
   private static final String RELEASE_PARKED = """
     UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
-      FROM (SELECT id FROM deliveries
+      FROM (SELECT id, created_at FROM deliveries
              WHERE next_attempt_at = 'infinity' AND subscription_id = ANY($1) AND status IN ('pending', 'retrying')
              LIMIT $2 FOR UPDATE SKIP LOCKED) p
-     WHERE d.id = p.id""";
+     WHERE d.id = p.id AND d.created_at = p.created_at""";
   /** The half-open probe: the parked delivery with the fewest attempts, so probing never exhausts one. */
   private static final String RELEASE_PROBE = """
     UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
-      FROM (SELECT id FROM deliveries
+      FROM (SELECT id, created_at FROM deliveries
              WHERE next_attempt_at = 'infinity' AND subscription_id = $1 AND status IN ('pending', 'retrying')
              ORDER BY attempts, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) p
-     WHERE d.id = p.id""";
+     WHERE d.id = p.id AND d.created_at = p.created_at""";
   private static final String RELEASE_HELD = """
     UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
      WHERE subscription_id = $1 AND status = 'held'""";
@@ -155,7 +160,7 @@ public final class DeliveryStore {
     SELECT m.id, m.event_id, m.subscription_id, m.application_id, m.event_type, 'pending', now(), m.created_at
       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
            AS m(id, event_id, subscription_id, application_id, event_type, created_at)
-    ON CONFLICT (id) DO NOTHING""";
+    ON CONFLICT (id, created_at) DO NOTHING""";
 
   // ---- the partners' history ----
 
@@ -164,36 +169,80 @@ public final class DeliveryStore {
     nullif(next_attempt_at, 'infinity') AS next_attempt_at, last_status_code, last_failure_reason, created_at,
     updated_at, completed_at, is_test""";
   private static final String STATUS_OF = """
-    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)""";
+    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s""";
+  private static final String GET = "SELECT " + COLUMNS
+    + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s";
   /** A final delivery, or one waiting for its next retry, gets a new attempt now (leased to the asking node). */
   private static final String RETRY = """
     UPDATE deliveries
        SET status = 'retrying', next_attempt_at = now() + $3 * interval '1 millisecond', lease_owner = $4,
            completed_at = NULL, updated_at = now()
-     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)
+     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s
        AND (status IN ('success', 'failed') OR (status = 'retrying' AND next_attempt_at > now()))
-    RETURNING id, event_id, subscription_id, event_type, attempts""";
+    RETURNING id, event_id, subscription_id, event_type, attempts, created_at""";
+  /**
+   * A delivery's id from ingest is a version 7 UUID: it holds the moment it was made, just before its
+   * event's receive time (its row's {@code created_at}), so a lookup by id reads the one partition around
+   * it instead of every partition. Other ids (partners' test deliveries) are looked up everywhere.
+   */
+  private static final String NEAR_ID_TIME = " AND created_at >= $%d AND created_at < $%d";
   private static final String RECOVER = """
-    WITH r AS (SELECT id FROM deliveries
+    WITH r AS (SELECT id, created_at FROM deliveries
                 WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
                 ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
     UPDATE deliveries d SET status = 'retrying', next_attempt_at = now(), completed_at = NULL, updated_at = now()
-      FROM r WHERE d.id = r.id""";
+      FROM r WHERE d.id = r.id AND d.created_at = r.created_at""";
   private static final String CLEAR = """
     DELETE FROM deliveries WHERE subscription_id = $1 AND status = ANY($2) AND created_at < $3 RETURNING id""";
-  private static final String OF_EVENT = "SELECT " + COLUMNS + " FROM deliveries WHERE event_id = $1 ORDER BY created_at, id";
+  /**
+   * An event's deliveries are created when it is received (the same time, or within the transaction that
+   * wrote it for history from before partitioning): one partition, or two at a boundary, holds them.
+   */
+  private static final String OF_EVENT = "SELECT " + COLUMNS + " FROM deliveries WHERE event_id = $1"
+    + " AND created_at >= $2 AND created_at < $2 + interval '1 minute' ORDER BY created_at, id";
   private static final String DELETE_OF_SUBSCRIPTIONS = "DELETE FROM deliveries WHERE subscription_id = ANY($1) RETURNING id";
+
+  // ---- retention: a dropped partition's unfinished deliveries carry over into the default partition ----
+
+  /** The columns of a detached partition and of its table come in the same order: it was made LIKE the table. */
+  private static final String CARRY = "INSERT INTO deliveries SELECT * FROM %s WHERE status NOT IN ('success', 'failed')";
+  private static final String CARRIED = """
+    SELECT id, event_id FROM deliveries_default WHERE status NOT IN ('success', 'failed')""";
+  private static final String EXPIRE_CARRIED = """
+    DELETE FROM deliveries_default WHERE status IN ('success', 'failed') AND created_at < $1""";
+
+  // ---- erasure: deliveries of erased events stay in the history; those not sent yet never will be ----
+
+  private static final String OF_ERASED = """
+    SELECT id FROM deliveries WHERE event_id = ANY($1) AND created_at >= $2 AND created_at < $3::timestamptz + interval '1 minute'""";
+  private static final String STOP_ERASED = """
+    UPDATE deliveries SET status = 'failed', last_failure_reason = 'payload_erased', lease_owner = NULL,
+                          next_attempt_at = now(), completed_at = now(), updated_at = now()
+     WHERE event_id = ANY($1) AND created_at >= $2 AND created_at < $3::timestamptz + interval '1 minute'
+       AND status NOT IN ('success', 'failed')""";
+
+  /** The deliveries of these erased events (received between {@code from} and {@code to}). */
+  public Future<List<UUID>> ofErased(SqlClient sql, List<String> events, Instant from, Instant to) {
+    return sql.preparedQuery(OF_ERASED).execute(Tuple.of(events.toArray(String[]::new), utc(from), utc(to)))
+      .map(DeliveryStore::ids);
+  }
+
+  /** Deliveries of erased events that are not final fail: there is nothing left to send; how many. */
+  public Future<Integer> stopErased(SqlClient sql, List<String> events, Instant from, Instant to) {
+    return sql.preparedQuery(STOP_ERASED).execute(Tuple.of(events.toArray(String[]::new), utc(from), utc(to)))
+      .map(RowSet::rowCount);
+  }
 
   // ---- partners' test deliveries: one attempt, kept in the history as a test ----
 
   private static final String INSERT_TEST = """
     INSERT INTO deliveries (id, event_id, subscription_id, application_id, event_type, status, next_attempt_at,
-                            lease_owner, is_test)
-    VALUES ($1, $2, $3, $4, $5, 'pending', now() + interval '1 hour', $6, true)""";
+                            lease_owner, is_test, created_at)
+    VALUES ($1, $2, $3, $4, $5, 'pending', now() + interval '1 hour', $6, true, $7)""";
   private static final String FINISH_TEST = """
     UPDATE deliveries SET status = $2, attempts = 1, last_status_code = $3, last_failure_reason = $4,
                           completed_at = now(), updated_at = now(), lease_owner = NULL
-     WHERE id = $1""";
+     WHERE id = $1 AND created_at = $5""";
 
   /** A delivery as its row holds it (without its event's payload or its attempts). */
   public record Delivery(UUID id, UUID subscriptionId, UUID applicationId, String eventId, String eventType,
@@ -219,11 +268,12 @@ public final class DeliveryStore {
   }
 
   /** An attempt's outcome for a delivery that has its row. */
-  record Advance(UUID id, int attempt, DeliveryStatus status, Instant nextAttemptAt, Integer code, String reason) {
+  record Advance(UUID id, int attempt, DeliveryStatus status, Instant nextAttemptAt, Integer code, String reason,
+                 Instant createdAt) {
   }
 
   /** A move of a delivery that has its row. */
-  record Moved(UUID id, Move kind, Instant at, String reason) {
+  record Moved(UUID id, Move kind, Instant at, String reason, Instant createdAt) {
   }
 
   /** A delivery the ledger recovers: in its event's fan-out, without a row. */
@@ -254,18 +304,19 @@ public final class DeliveryStore {
       .uuid(r -> r.job().deliveryId()).text(r -> r.job().eventId()).uuid(r -> r.job().subscriptionId())
       .uuid(r -> r.job().unrecorded().applicationId()).text(r -> r.job().type()).text(r -> r.status().sql())
       .integer(First::attempts).timestamp(First::nextAttemptAt).integer(First::code).text(First::reason)
-      .timestamp(r -> r.job().unrecorded().receivedAt()).tuple()).mapEmpty();
+      .timestamp(r -> r.job().createdAt()).tuple()).mapEmpty();
   }
 
   Future<Void> advance(SqlClient sql, List<Advance> rows) {
     return rows.isEmpty() ? Future.succeededFuture() : sql.preparedQuery(ADVANCE).execute(Columns.of(rows)
       .uuid(Advance::id).integer(Advance::attempt).text(r -> r.status().sql()).timestamp(Advance::nextAttemptAt)
-      .integer(Advance::code).text(Advance::reason).tuple()).mapEmpty();
+      .integer(Advance::code).text(Advance::reason).timestamp(Advance::createdAt).tuple()).mapEmpty();
   }
 
   Future<Void> move(SqlClient sql, List<Moved> rows) {
     return rows.isEmpty() ? Future.succeededFuture() : sql.preparedQuery(MOVE).execute(Columns.of(rows)
-      .uuid(Moved::id).text(r -> r.kind().sql()).timestamp(Moved::at).text(Moved::reason).tuple()).mapEmpty();
+      .uuid(Moved::id).text(r -> r.kind().sql()).timestamp(Moved::at).text(Moved::reason).timestamp(Moved::createdAt)
+      .tuple()).mapEmpty();
   }
 
   /** Leases up to {@code limit} due deliveries to {@code node} for {@code leaseMs}, oldest due first. */
@@ -280,9 +331,10 @@ public final class DeliveryStore {
   }
 
   /** A leased delivery, before its event's payload is added to make it a job. */
-  public record Claimed(UUID id, String eventId, UUID subscriptionId, String eventType, int attempts) {
+  public record Claimed(UUID id, String eventId, UUID subscriptionId, String eventType, int attempts,
+                        Instant createdAt) {
     public DeliveryJob job(String body) {
-      return new DeliveryJob(id, eventId, subscriptionId, eventType, attempts, body);
+      return new DeliveryJob(id, eventId, subscriptionId, eventType, attempts, body, createdAt);
     }
   }
 
@@ -290,7 +342,7 @@ public final class DeliveryStore {
     List<Claimed> claimed = new ArrayList<>(rows.size());
     for (Row row : rows) {
       claimed.add(new Claimed(row.getUUID("id"), row.getString("event_id"), row.getUUID("subscription_id"),
-        row.getString("event_type"), row.getInteger("attempts")));
+        row.getString("event_type"), row.getInteger("attempts"), row.getOffsetDateTime("created_at").toInstant()));
     }
     return claimed;
   }
@@ -408,24 +460,36 @@ public final class DeliveryStore {
 
   /** One delivery, of the application when one is given; null when there is none. */
   public Future<Delivery> get(SqlClient sql, UUID id, UUID applicationId) {
-    return sql.preparedQuery("SELECT " + COLUMNS + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)")
-      .execute(Tuple.of(id, applicationId)).map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
+    return sql.preparedQuery(byId(GET, id, 3)).execute(nearIdTime(Tuple.of(id, applicationId), id))
+      .map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
   }
 
-  /** Every delivery of an event that has its row. */
-  public Future<List<Delivery>> ofEvent(SqlClient sql, String eventId) {
-    return sql.preparedQuery(OF_EVENT).execute(Tuple.of(eventId)).map(DeliveryStore::all);
+  private static String byId(String statement, UUID id, int firstBound) {
+    return String.format(statement, id.version() == 7 ? String.format(NEAR_ID_TIME, firstBound, firstBound + 1) : "");
+  }
+
+  private static Tuple nearIdTime(Tuple args, UUID id) {
+    if (id.version() == 7) {
+      Instant made = Instant.ofEpochMilli(id.getMostSignificantBits() >>> 16);
+      args.addOffsetDateTime(utc(made.minusSeconds(1))).addOffsetDateTime(utc(made.plusSeconds(60)));
+    }
+    return args;
+  }
+
+  /** Every delivery of an event (received at {@code receivedAt}) that has its row. */
+  public Future<List<Delivery>> ofEvent(SqlClient sql, String eventId, OffsetDateTime receivedAt) {
+    return sql.preparedQuery(OF_EVENT).execute(Tuple.of(eventId, receivedAt)).map(DeliveryStore::all);
   }
 
   /** The status and subscription of a delivery, or null when it does not exist (for the application). */
   public Future<Row> statusOf(SqlClient sql, UUID id, UUID applicationId) {
-    return sql.preparedQuery(STATUS_OF).execute(Tuple.of(id, applicationId))
+    return sql.preparedQuery(byId(STATUS_OF, id, 3)).execute(nearIdTime(Tuple.of(id, applicationId), id))
       .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }
 
   /** Leases the delivery for an attempt now; what its job needs but the payload, or null when it cannot be retried now. */
   public Future<Claimed> retry(SqlClient sql, UUID id, UUID applicationId, long leaseMs, String node) {
-    return sql.preparedQuery(RETRY).execute(Tuple.of(id, applicationId, leaseMs, node))
+    return sql.preparedQuery(byId(RETRY, id, 5)).execute(nearIdTime(Tuple.of(id, applicationId, leaseMs, node), id))
       .map(rows -> rows.size() == 0 ? null : claimed(rows).get(0));
   }
 
@@ -446,13 +510,37 @@ public final class DeliveryStore {
       .map(DeliveryStore::ids);
   }
 
-  public Future<Void> insertTest(SqlClient sql, DeliveryJob job, UUID applicationId, String node) {
-    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(job.deliveryId(), job.eventId(), job.subscriptionId(),
-      applicationId, job.type(), node)).mapEmpty();
+  /** A delivery kept past its partition, and its event. */
+  public record Carried(UUID id, String eventId) {
   }
 
-  public Future<Void> finishTest(SqlClient sql, UUID id, DeliveryStatus status, Integer code, String reason) {
-    return sql.preparedQuery(FINISH_TEST).execute(Tuple.of(id, status.sql(), code, reason)).mapEmpty();
+  /** Carries the deliveries of a detached partition that are not final into the table; how many. */
+  public Future<Integer> carryFrom(SqlClient sql, String detachedPartition) {
+    return sql.query(String.format(CARRY, detachedPartition)).execute().map(RowSet::rowCount);
+  }
+
+  /** The deliveries carried past their partitions (or written outside any) that are not final yet. */
+  public Future<List<Carried>> carried(SqlClient sql) {
+    return sql.query(CARRIED).execute().map(rows -> {
+      List<Carried> carried = new ArrayList<>(rows.size());
+      rows.forEach(row -> carried.add(new Carried(row.getUUID("id"), row.getString("event_id"))));
+      return carried;
+    });
+  }
+
+  /** Carried deliveries that have become final and are older than {@code cutoff} go, as their partition did. */
+  public Future<Integer> expireCarried(SqlClient sql, Instant cutoff) {
+    return sql.preparedQuery(EXPIRE_CARRIED).execute(Tuple.of(utc(cutoff))).map(RowSet::rowCount);
+  }
+
+  public Future<Void> insertTest(SqlClient sql, DeliveryJob job, UUID applicationId, String node) {
+    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(job.deliveryId(), job.eventId(), job.subscriptionId(),
+      applicationId, job.type(), node, utc(job.createdAt()))).mapEmpty();
+  }
+
+  public Future<Void> finishTest(SqlClient sql, DeliveryJob job, DeliveryStatus status, Integer code, String reason) {
+    return sql.preparedQuery(FINISH_TEST).execute(Tuple.of(job.deliveryId(), status.sql(), code, reason,
+      utc(job.createdAt()))).mapEmpty();
   }
 
   private static List<Delivery> all(RowSet<Row> rows) {

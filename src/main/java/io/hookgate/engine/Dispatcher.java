@@ -1,11 +1,11 @@
 package io.hookgate.engine;
 
-import io.hookgate.outbound.Sender;
-import io.hookgate.outbound.EndpointResolver;
-import io.hookgate.limits.InFlightLimits;
-import io.hookgate.limits.EndpointRateLimits;
-import io.hookgate.limits.EndpointBreakers;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.limits.EndpointBreakers;
+import io.hookgate.limits.EndpointRateLimits;
+import io.hookgate.limits.InFlightLimits;
+import io.hookgate.outbound.EndpointResolver;
+import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -19,8 +19,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -38,8 +37,8 @@ final class Dispatcher extends VerticleBase {
 
   /** Everything a dispatcher shares with the other verticles of its node. */
   record Services(String nodeId, HookgateConfig.Delivery config, SubscriptionIndex index,
-                         EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
-                         EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs) {
+                  EndpointBreakers breakers, InFlightLimits limits, EndpointRateLimits rates, ResultWriter writer,
+                  EndpointResolver resolver, DeliveryMetrics metrics, long drainTimeoutMs, Clock clock) {
   }
 
   /** Marks a job handed over by another member that had no share of its endpoint: it is not handed on again. */
@@ -60,6 +59,7 @@ final class Dispatcher extends VerticleBase {
   private final Services services;
   private final HookgateConfig.Delivery config;
   private final RetrySchedule schedule;
+  private final Clock clock;
   private Sender sender;
   private MessageConsumer<DeliveryJob> consumer;
   private MessageConsumer<DeliveryJob> nodeConsumer;
@@ -79,6 +79,7 @@ final class Dispatcher extends VerticleBase {
     this.services = services;
     this.config = services.config();
     this.schedule = new RetrySchedule(config);
+    this.clock = services.clock();
   }
 
   @Override
@@ -105,22 +106,22 @@ final class Dispatcher extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    long deadline = System.currentTimeMillis() + services.drainTimeoutMs();
-    long[] lastArrival = {System.currentTimeMillis()};
+    long deadline = clock.millis() + services.drainTimeoutMs();
+    long[] lastArrival = {clock.millis()};
     Handler<Message<DeliveryJob>> handBack = message -> {
-      lastArrival[0] = System.currentTimeMillis();
+      lastArrival[0] = clock.millis();
       acknowledge(message);
-      services.writer().postpone(message.body(), Instant.now());
+      services.writer().postpone(message.body(), clock.instant());
     };
     MessageConsumer<DeliveryJob> catcher = vertx.eventBus().localConsumer(DeliveryJob.ADDRESS, handBack);
     MessageConsumer<DeliveryJob> nodeCatcher = vertx.eventBus().localConsumer(nodeAddress(services.nodeId()), handBack);
     return Future.all(catcher.completion(), nodeCatcher.completion())
       .compose(v -> Future.all(consumer.unregister(), nodeConsumer.unregister()))
-      .compose(v -> quiet(lastArrival, System.currentTimeMillis() + HAND_BACK_MAX_MS))
+      .compose(v -> quiet(lastArrival, clock.millis() + HAND_BACK_MAX_MS))
       .compose(v -> Future.all(catcher.unregister(), nodeCatcher.unregister()))
       .compose(v -> {
         // Jobs still waiting for a slot go back to PostgreSQL, due now, for whichever node is left.
-        waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), Instant.now())));
+        waiting.values().forEach(queue -> queue.forEach(w -> services.writer().postpone(w.job(), clock.instant())));
         waiting.clear();
         waitingCount = 0;
         return drained(deadline);
@@ -129,7 +130,7 @@ final class Dispatcher extends VerticleBase {
 
   /** Completes once no job has arrived for {@link #HAND_BACK_QUIET_MS}, or at {@code until}. */
   private Future<Void> quiet(long[] lastArrival, long until) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (now - lastArrival[0] >= HAND_BACK_QUIET_MS || now >= until) {
       return Future.succeededFuture();
     }
@@ -137,7 +138,7 @@ final class Dispatcher extends VerticleBase {
   }
 
   private Future<Void> drained(long deadline) {
-    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+    if (inFlight == 0 || clock.millis() > deadline) {
       return Future.succeededFuture();
     }
     return vertx.timer(50).compose(v -> drained(deadline));
@@ -191,37 +192,31 @@ final class Dispatcher extends VerticleBase {
       writer.skip(job, "subscription_deleted");
       return;
     }
-    switch (target.status()) {
-      case PAUSED -> {
-        writer.hold(job);
-        return;
-      }
-      case DISABLED -> {
-        writer.skip(job, "subscription_disabled");
-        return;
-      }
-      default -> {
-      }
-    }
     String url = target.url();
-    if (services.breakers().state(url) == CircuitBreakerState.OPEN) {
-      writer.park(job);
-      return;
+    boolean open = breakerOpen(url);
+    // The rate limit is asked (and a token taken) only when the status and breaker let the job through.
+    boolean statusAllows = target.status() == Subscription.Status.ACTIVE;
+    long rateDelay = statusAllows && !open ? services.rates().delayMs(url) : 0;
+    switch (DispatchRules.admit(target.status(), open, rateDelay, forwarded, services.limits().maxPerEndpoint(url) > 0)) {
+      case SKIP_DELETED -> writer.skip(job, "subscription_deleted");
+      case HOLD -> writer.hold(job);
+      case SKIP_DISABLED -> writer.skip(job, "subscription_disabled");
+      case PARK -> writer.park(job);
+      case POSTPONE_FOR_RATE -> writer.postpone(job,
+        clock.instant().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
+      case FORWARD -> forward(job, target, url);
+      case TAKE_SLOT -> {
+        if (services.limits().tryAcquire(url)) {
+          start(job, target, url);
+        } else {
+          wait(job, target, url);
+        }
+      }
     }
-    long rateDelay = services.rates().delayMs(url);
-    if (rateDelay > 0) {
-      writer.postpone(job, Instant.now().plusMillis(rateDelay + ThreadLocalRandom.current().nextLong(100)));
-      return;
-    }
-    if (!forwarded && services.limits().maxPerEndpoint(url) == 0) {
-      forward(job, target, url);
-      return;
-    }
-    if (!services.limits().tryAcquire(url)) {
-      wait(job, target, url);
-      return;
-    }
-    start(job, target, url);
+  }
+
+  private boolean breakerOpen(String url) {
+    return services.breakers().state(url) == CircuitBreakerState.OPEN;
   }
 
   /** Holds the attempt's in-flight slot (already acquired) until it is done, then lets a waiting job go. */
@@ -245,7 +240,7 @@ final class Dispatcher extends VerticleBase {
             writer.park(job);
           } else {
             LOG.error("Delivery {} could not be attempted", job.deliveryId(), result.cause());
-            writer.postpone(job, Instant.now().plusSeconds(5));
+            writer.postpone(job, clock.instant().plusSeconds(5));
           }
         }
         startWaiting(url);
@@ -259,32 +254,35 @@ final class Dispatcher extends VerticleBase {
    * later re-claim per delivery: most of PostgreSQL's time in the load test.)
    */
   private void wait(DeliveryJob job, SubscriptionIndex.Target target, String url) {
-    if (waitingCount >= maxWaiting) {
-      services.writer().postpone(job, Instant.now().plusMillis(500 + ThreadLocalRandom.current().nextLong(500)));
-      return;
+    switch (DispatchRules.queue(waitingCount, maxWaiting)) {
+      case POSTPONE -> services.writer().postpone(job, clock.instant().plusMillis(500 + ThreadLocalRandom.current().nextLong(500)));
+      case WAIT -> {
+        waiting.computeIfAbsent(url, k -> new ArrayDeque<>()).add(new Waiting(job, target, clock.millis()));
+        waitingCount++;
+      }
     }
-    waiting.computeIfAbsent(url, k -> new ArrayDeque<>()).add(new Waiting(job, target, System.currentTimeMillis()));
-    waitingCount++;
   }
 
   private void startWaiting(String url) {
     ArrayDeque<Waiting> queue = waiting.get(url);
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     while (queue != null && !queue.isEmpty()) {
       Waiting next = queue.peek();
+      boolean open = breakerOpen(url);
       boolean stale = now - next.since() > MAX_WAIT_MS;
-      boolean open = services.breakers().state(url) == CircuitBreakerState.OPEN;
-      if (!stale && !open && !services.limits().tryAcquire(url)) {
+      // A slot is taken only when nothing else decides first.
+      DispatchRules.Release release = DispatchRules.release(now - next.since(), MAX_WAIT_MS, open,
+        !open && !stale && services.limits().tryAcquire(url));
+      if (release == DispatchRules.Release.KEEP_WAITING) {
         break;
       }
       queue.poll();
       waitingCount--;
-      if (open) {
-        services.writer().park(next.job());
-      } else if (stale) {
-        services.writer().postpone(next.job(), Instant.now());
-      } else {
-        start(next.job(), next.target(), url);
+      switch (release) {
+        case PARK -> services.writer().park(next.job());
+        case POSTPONE -> services.writer().postpone(next.job(), clock.instant());
+        case START -> start(next.job(), next.target(), url);
+        case KEEP_WAITING -> throw new AssertionError("kept waiting");
       }
     }
     if (queue != null && queue.isEmpty()) {
@@ -294,22 +292,8 @@ final class Dispatcher extends VerticleBase {
 
   private void finish(Attempt attempt) {
     services.metrics().attempt(attempt.durationMs());
-    if (attempt.succeeded()) {
-      services.writer().record(attempt, ResultWriter.Decision.SUCCESS, null);
-      return;
-    }
-    if (Integer.valueOf(410).equals(attempt.status())) {
-      services.writer().record(attempt, ResultWriter.Decision.GONE, null);
-      return;
-    }
-    // An endpoint that resolves to an address the SSRF guard refuses will not stop doing so by the next
-    // retry: the delivery fails now instead of knocking on it for the whole schedule.
-    Duration delay = EndpointResolver.BLOCKED.equals(attempt.failureReason()) ? null
-      : schedule.next(attempt.number(), attempt.retryAfter());
-    if (delay == null) {
-      services.writer().record(attempt, ResultWriter.Decision.EXHAUSTED, null);
-    } else {
-      services.writer().record(attempt, ResultWriter.Decision.RETRY, Instant.now().plus(delay));
-    }
+    DispatchRules.Verdict verdict = DispatchRules.judge(attempt, schedule);
+    services.writer().record(attempt, verdict.decision(),
+      verdict.retryIn() == null ? null : clock.instant().plus(verdict.retryIn()));
   }
 }

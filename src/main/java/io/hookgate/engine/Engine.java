@@ -18,6 +18,8 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+
 /**
  * A node's delivery engine, assembled once: the tables' owners, the fan-out ledger, the limits, the
  * breakers, the result writer, the scheduler and the dispatchers (one per event loop). The node's
@@ -69,7 +71,7 @@ public final class Engine {
    */
   public static Future<Engine> start(Vertx vertx, HookgateConfig config, String nodeId, Stores stores,
                                      SubscriptionIndex index, Membership membership, MeterRegistry registry,
-                                     int instances) {
+                                     int instances, Clock clock) {
     HookgateConfig.Delivery d = config.delivery();
     DeliveryJobCodec.register(vertx.eventBus());
     Pool pool = Pools.pool(vertx, config.database(), "engine", 4);
@@ -91,11 +93,11 @@ public final class Engine {
     breakers.onClosed(parked::drain);
     ResultWriter writer = new ResultWriter(vertx, Pools.pool(vertx, config.database(), "results", 4),
       new ResultWriter.Stores(stores.deliveries(), stores.attempts(), stores.stats(), stores.subscriptions()),
-      index, d.autoDisable(), metrics, limits, ledger);
+      index, d.autoDisable(), metrics, limits, ledger, clock);
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
     Dispatcher.Services services = new Dispatcher.Services(nodeId, d, index, breakers, limits, rates, writer, resolver,
-      metrics, config.cluster().drainTimeout().toMillis());
+      metrics, config.cluster().drainTimeout().toMillis(), clock);
     return breakers.start()
       .compose(v -> vertx.deployVerticle(() -> new Dispatcher(services, instances),
         new DeploymentOptions().setInstances(instances)))

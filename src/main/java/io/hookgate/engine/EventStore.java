@@ -1,6 +1,7 @@
 package io.hookgate.engine;
 
 import io.hookgate.db.Columns;
+import io.hookgate.db.Partitions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Row;
@@ -8,6 +9,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -27,6 +29,9 @@ import java.util.UUID;
  * until their rows are written ({@link FanoutLedger}).
  */
 public final class EventStore {
+  /** The events table, partitioned by receive time; an event id is unique within each partition. */
+  public static final Partitions.Table TABLE = new Partitions.Table("events", "received_at", "PRIMARY KEY (id)");
+
   private static final String INSERT = """
     INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
                         deliveries_count, ingest_node, fanout, fanout_subscriptions)
@@ -36,21 +41,88 @@ public final class EventStore {
                   $9::text[], $10::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
                 fanout_subscriptions)
-    ON CONFLICT (id) DO NOTHING
+     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $13)
+    ON CONFLICT DO NOTHING
     RETURNING id""";
-  private static final String DELIVERIES_COUNT = "SELECT id, deliveries_count FROM events WHERE id = ANY($1)";
-  private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1)";
+  private static final String DELIVERIES_COUNT = """
+    SELECT id, deliveries_count FROM events WHERE id = ANY($1) AND received_at >= $2""";
+  /** Bounded by the events' receive times, so only the partitions that hold them are read. */
+  private static final String BODIES = "SELECT id, body FROM events WHERE id = ANY($1) AND received_at BETWEEN $2 AND $3";
   private static final String GET = """
     SELECT id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body, fanout,
-           fanout_subscriptions
+           fanout_subscriptions, erased_at
       FROM events WHERE id = $1""";
   private static final String FANOUT_OF_NODE = """
     SELECT id, type, received_at, fanout, fanout_subscriptions FROM events
      WHERE ingest_node = $1 AND received_at >= $2 AND fanout IS NOT NULL""";
   private static final String FANOUT_OF_EVENTS = """
-    SELECT id, type, received_at, fanout, fanout_subscriptions FROM events WHERE id = ANY($1) AND fanout IS NOT NULL""";
+    SELECT id, type, received_at, fanout, fanout_subscriptions FROM events
+     WHERE id = ANY($1) AND received_at BETWEEN $2 AND $3 AND fanout IS NOT NULL""";
   private static final String INSERT_TEST = """
-    INSERT INTO events (id, type, occurred_at, livemode, body, deliveries_count) VALUES ($1, $2, $3, false, $4, 1)""";
+    INSERT INTO events (id, type, occurred_at, received_at, livemode, body, deliveries_count)
+    VALUES ($1, $2, $3, $3, false, $4, 1)""";
+
+  private final Duration duplicateWindow;
+
+  /**
+   * @param duplicateWindow how far back an event id is looked for when an event arrives: ids repeat within a
+   *                        partition are refused by its key, and this reaches into the partitions before it
+   */
+  public EventStore(Duration duplicateWindow) {
+    this.duplicateWindow = duplicateWindow;
+  }
+
+  // ---- retention: events of deliveries carried past their partition go with them ----
+
+  private static final String CARRY = "INSERT INTO events SELECT * FROM %s WHERE id = ANY($1) ON CONFLICT DO NOTHING";
+  private static final String EXPIRE_CARRIED = """
+    DELETE FROM events_default WHERE received_at < $1 AND NOT (id = ANY($2))""";
+
+  /** Carries these events from a detached partition into the table; how many. */
+  public Future<Integer> carryFrom(SqlClient sql, String detachedPartition, List<String> ids) {
+    return sql.preparedQuery(String.format(CARRY, detachedPartition)).execute(Tuple.of(ids.toArray(String[]::new)))
+      .map(RowSet::rowCount);
+  }
+
+  /** Events outside every partition, older than {@code cutoff}, that no kept delivery needs. */
+  public Future<Integer> expireCarried(SqlClient sql, Instant cutoff, List<String> kept) {
+    return sql.preparedQuery(EXPIRE_CARRIED).execute(Tuple.of(utc(cutoff), (Object) kept.toArray(String[]::new)))
+      .map(RowSet::rowCount);
+  }
+
+  // ---- erasure: a merchant's payloads, in bounded steps ----
+
+  /** The oldest events of the merchant in the range that still have their payload lose it. */
+  private static final String ERASE = """
+    WITH e AS (SELECT id, received_at FROM events
+                WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 AND erased_at IS NULL
+                ORDER BY received_at LIMIT $4 FOR UPDATE)
+    UPDATE events x SET body = NULL, erased_at = now()
+      FROM e WHERE x.id = e.id AND x.received_at = e.received_at
+    RETURNING x.id, x.received_at""";
+
+  /** Events whose payload was just erased: their ids and receive times. */
+  public record Erased(List<String> ids, Instant from, Instant to) {
+    public boolean isEmpty() {
+      return ids.isEmpty();
+    }
+  }
+
+  /** Erases the payloads of up to {@code limit} of the merchant's events received in [from, until). */
+  public Future<Erased> erase(SqlClient sql, String merchantId, Instant from, Instant until, int limit) {
+    return sql.preparedQuery(ERASE).execute(Tuple.of(merchantId, utc(from), utc(until), limit)).map(rows -> {
+      List<String> ids = new ArrayList<>(rows.size());
+      Instant first = Instant.MAX;
+      Instant last = Instant.MIN;
+      for (Row row : rows) {
+        ids.add(row.getString("id"));
+        Instant at = row.getOffsetDateTime("received_at").toInstant();
+        first = at.isBefore(first) ? at : first;
+        last = at.isAfter(last) ? at : last;
+      }
+      return new Erased(ids, first, last);
+    });
+  }
 
   /** An event to write; {@code fanout} lists the deliveries sent straight from ingest (none: null). */
   public record New(String id, String type, String merchantId, OffsetDateTime occurredAt, boolean livemode,
@@ -59,8 +131,10 @@ public final class EventStore {
   }
 
   /** An event as stored, with the deliveries of its fan-out. */
+  /** @param body null once erased ({@code erasedAt}) */
   public record Stored(String id, String type, String merchantId, OffsetDateTime occurredAt, OffsetDateTime receivedAt,
-                       boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout) {
+                       boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout,
+                       OffsetDateTime erasedAt) {
   }
 
   /** A delivery in an event's fan-out: sent straight from ingest, its row written with its first outcome. */
@@ -75,7 +149,7 @@ public final class EventStore {
     return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
-        .value(utc(receivedAt)).value(node).tuple())
+        .value(utc(receivedAt)).value(node).value(utc(receivedAt.minus(duplicateWindow))).tuple())
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -83,26 +157,34 @@ public final class EventStore {
       });
   }
 
-  /** The deliveries each of these (existing) events fanned out to when it was first written. */
-  public Future<Map<String, Integer>> deliveriesCount(SqlClient sql, Set<String> ids) {
+  /** The deliveries each of these events, found to be duplicates at {@code receivedAt}, fanned out to when first written. */
+  public Future<Map<String, Integer>> deliveriesCount(SqlClient sql, Set<String> ids, Instant receivedAt) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return sql.preparedQuery(DELIVERIES_COUNT).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+    return sql.preparedQuery(DELIVERIES_COUNT).execute(Tuple.of(ids.toArray(String[]::new),
+      utc(receivedAt.minus(duplicateWindow)))).map(rows -> {
       Map<String, Integer> counts = new HashMap<>();
       rows.forEach(row -> counts.put(row.getString("id"), row.getInteger("deliveries_count")));
       return counts;
     });
   }
 
-  /** The envelopes of these events, by id. */
-  public Future<Map<String, String>> bodies(SqlClient sql, Set<String> ids) {
+  /**
+   * The envelopes of these events, received between {@code from} and {@code to} (their deliveries'
+   * {@code created_at}), by id; an erased event's is absent.
+   */
+  public Future<Map<String, String>> bodies(SqlClient sql, Set<String> ids, Instant from, Instant to) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return sql.preparedQuery(BODIES).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+    return sql.preparedQuery(BODIES).execute(Tuple.of(ids.toArray(String[]::new), utc(from), utc(to))).map(rows -> {
       Map<String, String> bodies = new HashMap<>();
-      rows.forEach(row -> bodies.put(row.getString("id"), row.getString("body")));
+      rows.forEach(row -> {
+        if (row.getString("body") != null) {
+          bodies.put(row.getString("id"), row.getString("body"));
+        }
+      });
       return bodies;
     });
   }
@@ -116,7 +198,8 @@ public final class EventStore {
       Row row = rows.iterator().next();
       return new Stored(row.getString("id"), row.getString("type"), row.getString("merchant_id"),
         row.getOffsetDateTime("occurred_at"), row.getOffsetDateTime("received_at"), row.getBoolean("livemode"),
-        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row));
+        (JsonArray) row.getJson("application_ids"), row.getString("body"), fanned(row),
+        row.getOffsetDateTime("erased_at"));
     });
   }
 
@@ -125,15 +208,15 @@ public final class EventStore {
     return sql.preparedQuery(FANOUT_OF_NODE).execute(Tuple.of(node, since)).map(EventStore::fanned);
   }
 
-  /** The fan-out of these events. */
-  Future<List<Fanned>> fanoutOf(SqlClient sql, Set<String> events) {
-    return sql.preparedQuery(FANOUT_OF_EVENTS).execute(Tuple.of(events.toArray(String[]::new))).map(EventStore::fanned);
+  /** The fan-out of these events, received between {@code from} and {@code to}. */
+  Future<List<Fanned>> fanoutOf(SqlClient sql, Set<String> events, Instant from, Instant to) {
+    return sql.preparedQuery(FANOUT_OF_EVENTS).execute(Tuple.of(events.toArray(String[]::new), utc(from), utc(to)))
+      .map(EventStore::fanned);
   }
 
   /** A partner's test event (kept in the history with its one delivery). */
-  public Future<Void> insertTest(SqlClient sql, String id, String type, String body) {
-    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(id, type, OffsetDateTime.now(ZoneOffset.UTC), body))
-      .mapEmpty();
+  public Future<Void> insertTest(SqlClient sql, String id, String type, String body, Instant at) {
+    return sql.preparedQuery(INSERT_TEST).execute(Tuple.of(id, type, utc(at), body)).mapEmpty();
   }
 
   private static List<Fanned> fanned(RowSet<Row> rows) {

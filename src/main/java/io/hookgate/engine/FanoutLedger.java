@@ -1,5 +1,6 @@
 package io.hookgate.engine;
 
+import io.hookgate.subscription.SubscriptionStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +22,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import io.hookgate.subscription.SubscriptionStore;
-import io.vertx.sqlclient.SqlConnection;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -192,17 +192,20 @@ public final class FanoutLedger {
   private Future<Void> writeStale(Pool pool, Instant receivedBefore, String why, Counter recovered) {
     List<UUID> ids = new ArrayList<>();
     List<String> eventIds = new ArrayList<>();
+    Instant[] span = {Instant.MAX, Instant.MIN};
     open.forEach((id, entry) -> {
       if (entry.receivedAt().isBefore(receivedBefore)) {
         ids.add(id);
         eventIds.add(entry.eventId());
+        span[0] = entry.receivedAt().isBefore(span[0]) ? entry.receivedAt() : span[0];
+        span[1] = entry.receivedAt().isAfter(span[1]) ? entry.receivedAt() : span[1];
       }
     });
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
     Set<UUID> wanted = Set.copyOf(ids);
-    return pool.withTransaction(conn -> events.fanoutOf(conn, Set.copyOf(eventIds))
+    return pool.withTransaction(conn -> events.fanoutOf(conn, Set.copyOf(eventIds), span[0], span[1])
         .map(fanned -> fanned.stream().filter(f -> wanted.contains(f.deliveryId())).toList())
         .compose(fanned -> writeMissing(conn, fanned)))
       .map(written -> {

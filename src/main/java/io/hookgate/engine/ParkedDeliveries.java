@@ -1,7 +1,7 @@
 package io.hookgate.engine;
 
-import io.hookgate.outbound.Endpoints;
 import io.hookgate.limits.EndpointBreakers;
+import io.hookgate.outbound.Endpoints;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.vertx.circuitbreaker.CircuitBreakerState;

@@ -1,9 +1,9 @@
 package io.hookgate.engine;
 
-import io.hookgate.subscription.Subscription;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.DatabaseFailures;
 import io.hookgate.limits.InFlightLimits;
+import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
@@ -13,6 +13,7 @@ import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -82,6 +83,7 @@ final class ResultWriter {
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final FanoutLedger ledger;
+  private final Clock clock;
   private List<Recorded> recorded = new ArrayList<>();
   private List<Queued> moved = new ArrayList<>();
   private boolean writing;
@@ -89,7 +91,7 @@ final class ResultWriter {
   private long writes;
 
   ResultWriter(Vertx vertx, Pool pool, Stores stores, SubscriptionIndex index, HookgateConfig.AutoDisable autoDisable,
-               DeliveryMetrics metrics, InFlightLimits limits, FanoutLedger ledger) {
+               DeliveryMetrics metrics, InFlightLimits limits, FanoutLedger ledger, Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
     this.stores = stores;
@@ -98,6 +100,7 @@ final class ResultWriter {
     this.metrics = metrics;
     this.limits = limits;
     this.ledger = ledger;
+    this.clock = clock;
   }
 
   /**
@@ -230,10 +233,11 @@ final class ResultWriter {
     List<Attempt> attempts = byId.stream().map(Recorded::attempt).toList();
     List<DeliveryStore.First> first = firstRows(byId, m);
     List<DeliveryStore.Advance> advanced = byId.stream().filter(x -> x.job().unrecorded() == null)
-      .map(ResultWriter::advance).toList();
+      .map(this::advance).toList();
     List<DeliveryStore.Moved> movedRows = m.stream().filter(x -> x.job().unrecorded() == null)
       .sorted(Comparator.comparing(x -> x.job().deliveryId()))
-      .map(x -> new DeliveryStore.Moved(x.job().deliveryId(), x.kind(), x.at(), x.reason())).toList();
+      .map(x -> new DeliveryStore.Moved(x.job().deliveryId(), x.kind(), x.at(), x.reason(), x.job().createdAt()))
+      .toList();
     List<UUID> subscriptions = attempts.stream().map(a -> a.job().subscriptionId()).distinct().sorted().toList();
     Set<UUID> failing = new HashSet<>();
     Set<UUID> gone = new HashSet<>();
@@ -254,7 +258,7 @@ final class ResultWriter {
       .compose(rates -> stores.subscriptions().recordHealth(conn, health(byId, rates)))
       .compose(v -> stores.deliveries().move(conn, movedRows))
       .compose(v -> stores.subscriptions().autoDisable(conn, failing, gone, autoDisable.afterExhaustedDeliveries(),
-        autoDisable.afterFailingFor().toMillis()));
+        autoDisable.afterFailingFor().toMillis(), clock.instant()));
   }
 
   /**
@@ -270,10 +274,11 @@ final class ResultWriter {
         first.stream().filter(f -> existing.containsKey(f.job().subscriptionId())).toList()));
   }
 
-  private static DeliveryStore.Advance advance(Recorded r) {
+  private DeliveryStore.Advance advance(Recorded r) {
     Attempt a = r.attempt();
     return new DeliveryStore.Advance(a.job().deliveryId(), a.number(), r.decision().status(),
-      r.decision() == Decision.RETRY ? r.nextAttemptAt() : Instant.now(), a.status(), a.failureReason());
+      r.decision() == Decision.RETRY ? r.nextAttemptAt() : clock.instant(), a.status(), a.failureReason(),
+      a.job().createdAt());
   }
 
   /**
@@ -281,8 +286,8 @@ final class ResultWriter {
    * row per delivery, even if it was somehow queued twice: PostgreSQL refuses to upsert a row twice in one
    * statement, and the transaction would fail again on every retry.
    */
-  private static List<DeliveryStore.First> firstRows(List<Recorded> recorded, List<Queued> moved) {
-    Instant now = Instant.now();
+  private List<DeliveryStore.First> firstRows(List<Recorded> recorded, List<Queued> moved) {
+    Instant now = clock.instant();
     Map<UUID, DeliveryStore.First> rows = new TreeMap<>();
     for (Recorded x : recorded) {
       DeliveryJob job = x.job();

@@ -1,15 +1,16 @@
 package io.hookgate.engine;
 
-import io.hookgate.limits.InFlightLimits;
 import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.limits.InFlightLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -161,8 +162,14 @@ final class Scheduler extends VerticleBase {
       return Future.succeededFuture(0);
     }
     Set<String> eventIds = new HashSet<>();
-    claimed.forEach(c -> eventIds.add(c.eventId()));
-    return events.bodies(pool, eventIds).map(bodies -> {
+    Instant from = Instant.MAX;
+    Instant to = Instant.MIN;
+    for (DeliveryStore.Claimed c : claimed) {
+      eventIds.add(c.eventId());
+      from = c.createdAt().isBefore(from) ? c.createdAt() : from;
+      to = c.createdAt().isAfter(to) ? c.createdAt() : to;
+    }
+    return events.bodies(pool, eventIds, from, to).map(bodies -> {
       for (DeliveryStore.Claimed c : claimed) {
         String body = bodies.get(c.eventId());
         if (body != null) {

@@ -1,5 +1,6 @@
 package io.hookgate.engine;
 
+import io.hookgate.db.Partitions;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -22,6 +23,9 @@ import java.util.UUID;
  * range asked for, never on how many attempts were made.
  */
 public final class StatsStore {
+  /** The hourly roll-up, partitioned by hour. */
+  public static final Partitions.Table TABLE = new Partitions.Table("delivery_stats_hourly", "hour", "");
+
   private static final String ADD = """
     INSERT INTO delivery_stats_hourly (subscription_id, hour, success_count, failure_count, duration_ms_sum,
                                        duration_buckets)

@@ -1,5 +1,6 @@
 package io.hookgate.http;
 
+import io.hookgate.db.DatabaseFailures;
 import io.vertx.core.Handler;
 import io.vertx.core.VertxException;
 import io.vertx.core.http.HttpServerRequest;
@@ -12,7 +13,6 @@ import io.vertx.json.schema.OutputUnit;
 import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatorErrorType;
 import io.vertx.openapi.validation.ValidatorException;
-import io.hookgate.db.DatabaseFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -117,8 +117,11 @@ public final class EventRoutes {
         .put("received_at", Json.timestamp(stored.receivedAt()))
         .put("livemode", stored.livemode())
         .put("application_ids", stored.applicationIds())
-        .put("data", new JsonObject(stored.body()).getJsonObject("data"));
-      return deliveries.ofEvent(pool, id).map(rows -> event.put("deliveries", deliveries(stored, rows)));
+        .put("data", stored.body() == null ? null : new JsonObject(stored.body()).getJsonObject("data"));
+      if (stored.erasedAt() != null) {
+        event.put("erased_at", Json.timestamp(stored.erasedAt()));
+      }
+      return deliveries.ofEvent(pool, id, stored.receivedAt()).map(rows -> event.put("deliveries", deliveries(stored, rows)));
     }).onSuccess(event -> Responses.data(ctx, 200, event)).onFailure(ctx::fail);
   }
 

@@ -224,7 +224,7 @@ public final class IngestWriter {
         }
         ledger.forget(fanout.entrySet().stream().filter(e -> !written.contains(e.getValue())).map(Map.Entry::getKey)
           .toList());
-        return events.deliveriesCount(pool, duplicates).map(originals -> {
+        return events.deliveriesCount(pool, duplicates, receivedAt).map(originals -> {
           metrics.ingested(fresh.size());
           if (dispatch) {
             dispatch(fresh, receivedAt);
@@ -292,8 +292,8 @@ public final class IngestWriter {
       for (Delivery d : item.deliveries()) {
         if (d.dispatched()) {
           vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(d.id(), item.event().id(), d.target().id(),
-            item.event().type(), 0, item.event().body(),
-            new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId(), receivedAt)));
+            item.event().type(), 0, item.event().body(), receivedAt,
+            new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId())));
         }
       }
     }

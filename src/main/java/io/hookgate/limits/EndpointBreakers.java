@@ -1,7 +1,7 @@
 package io.hookgate.limits;
 
-import io.hookgate.outbound.Endpoints;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.outbound.Endpoints;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreaker;

@@ -26,6 +26,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -119,9 +120,11 @@ final class DeliveryRoutes {
   private Future<JsonArray> views(List<DeliveryStore.Delivery> rows) {
     Set<String> eventIds = new HashSet<>();
     rows.forEach(d -> eventIds.add(d.eventId()));
-    Future<Map<String, String>> bodies = events.bodies(pool, eventIds);
+    Instant from = rows.stream().map(d -> d.createdAt().toInstant()).min(Instant::compareTo).orElse(Instant.EPOCH);
+    Instant to = rows.stream().map(d -> d.createdAt().toInstant()).max(Instant::compareTo).orElse(Instant.EPOCH);
+    Future<Map<String, String>> bodies = events.bodies(pool, eventIds, from, to);
     Future<Map<UUID, AttemptStore.Logged>> latest = attempts.latest(pool, rows.stream()
-      .map(DeliveryStore.Delivery::id).toList());
+      .map(DeliveryStore.Delivery::id).toList(), from);
     return Future.all(bodies, latest).map(done -> {
       JsonArray items = new JsonArray();
       rows.forEach(d -> items.add(view(d, bodies.result().get(d.eventId()), latest.result().get(d.id()))));
@@ -135,8 +138,9 @@ final class DeliveryRoutes {
       if (delivery == null) {
         throw ApiError.notFound(NOT_FOUND);
       }
-      Future<Map<String, String>> body = events.bodies(pool, Set.of(delivery.eventId()));
-      Future<List<AttemptStore.Logged>> all = attempts.ofDelivery(pool, id);
+      Instant created = delivery.createdAt().toInstant();
+      Future<Map<String, String>> body = events.bodies(pool, Set.of(delivery.eventId()), created, created);
+      Future<List<AttemptStore.Logged>> all = attempts.ofDelivery(pool, id, created);
       return Future.all(body, all).map(done -> {
         List<AttemptStore.Logged> logged = all.result();
         JsonObject view = view(delivery, body.result().get(delivery.eventId()),
@@ -174,7 +178,7 @@ final class DeliveryRoutes {
       if (claimed == null) {
         throw ApiError.conflict("The delivery is already being attempted");
       }
-      return events.bodies(pool, Set.of(claimed.eventId())).map(bodies -> {
+      return events.bodies(pool, Set.of(claimed.eventId()), claimed.createdAt(), claimed.createdAt()).map(bodies -> {
         DeliveryJob job = claimed.job(bodies.get(claimed.eventId()));
         vertx.eventBus().send(DeliveryJob.ADDRESS, job);
         return new JsonObject().put("id", id.toString()).put("status", DeliveryStatus.RETRYING.sql())

@@ -43,6 +43,8 @@ import java.util.UUID;
  */
 final class RegistrationRoutes {
   private static final int MAX_LOCATIONS = 1000;
+  /** A warehouse code's and a shop id's longest. */
+  private static final int MAX_CODE_LENGTH = 200;
 
   private final Pool pool;
   private final SubscriptionStore store;
@@ -163,8 +165,9 @@ final class RegistrationRoutes {
     }
     Set<String> codes = new LinkedHashSet<>();
     for (int i = 0; i < array.size(); i++) {
-      if (!(array.getValue(i) instanceof String code) || code.isEmpty() || code.length() > 200) {
-        throw ApiError.invalidField(field + "[" + i + "]", "must be a non-empty string of at most 200 characters");
+      if (!(array.getValue(i) instanceof String code) || code.isEmpty() || code.length() > MAX_CODE_LENGTH) {
+        throw ApiError.invalidField(field + "[" + i + "]", "must be a non-empty string of at most " + MAX_CODE_LENGTH
+          + " characters");
       }
       codes.add(code);
     }
@@ -175,8 +178,9 @@ final class RegistrationRoutes {
     if (value == null) {
       return null;
     }
-    if (!(value instanceof String shop) || shop.isEmpty() || shop.length() > 200) {
-      throw ApiError.invalidField("external_partner_id", "must be a non-empty string of at most 200 characters");
+    if (!(value instanceof String shop) || shop.isEmpty() || shop.length() > MAX_CODE_LENGTH) {
+      throw ApiError.invalidField("external_partner_id", "must be a non-empty string of at most " + MAX_CODE_LENGTH
+        + " characters");
     }
     return shop;
   }

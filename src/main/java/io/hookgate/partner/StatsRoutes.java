@@ -1,8 +1,8 @@
 package io.hookgate.partner;
 
+import io.hookgate.auth.Partner;
 import io.hookgate.engine.DurationBuckets;
 import io.hookgate.engine.StatsStore;
-import io.hookgate.auth.Partner;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.DateParams;
 import io.hookgate.http.Json;

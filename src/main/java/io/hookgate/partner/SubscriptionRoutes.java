@@ -1,29 +1,29 @@
 package io.hookgate.partner;
 
-import io.hookgate.subscription.SubscriptionStore;
-import io.hookgate.subscription.SubscriptionIndex;
-import io.hookgate.subscription.SubscriptionFilter;
-import io.hookgate.subscription.Subscription;
-import io.hookgate.subscription.EventSelection;
-import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.auth.Partner;
-import io.hookgate.config.HookgateConfig;
 import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.config.HookgateConfig;
 import io.hookgate.dialect.SignatureScheme;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.SubscriptionHistory;
 import io.hookgate.http.ApiError;
-import io.vertx.sqlclient.Pool;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.Pagination;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
+import io.hookgate.subscription.EndpointPolicy;
+import io.hookgate.subscription.EventSelection;
+import io.hookgate.subscription.Subscription;
+import io.hookgate.subscription.SubscriptionFilter;
+import io.hookgate.subscription.SubscriptionIndex;
+import io.hookgate.subscription.SubscriptionStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,16 +1,21 @@
 package io.hookgate.partner;
 
-import io.hookgate.outbound.Sender;
-import io.hookgate.engine.DeliveryJob;
-import io.hookgate.engine.Attempt;
 import io.hookgate.auth.Partner;
 import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.engine.Attempt;
+import io.hookgate.engine.AttemptStore;
+import io.hookgate.engine.DeliveryJob;
+import io.hookgate.engine.DeliveryStatus;
+import io.hookgate.engine.DeliveryStore;
+import io.hookgate.engine.Envelope;
+import io.hookgate.engine.EventStore;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.Json;
 import io.hookgate.http.Operations;
 import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
+import io.hookgate.outbound.Sender;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
@@ -18,15 +23,12 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.hookgate.engine.AttemptStore;
-import io.hookgate.engine.DeliveryStatus;
-import io.hookgate.engine.DeliveryStore;
-import io.hookgate.engine.Envelope;
-import io.hookgate.engine.EventStore;
-import java.util.List;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -80,7 +82,7 @@ final class TestingRoutes {
     Future<JsonObject> result = activeTarget(ctx, id).compose(target -> {
       String eventId = "ping_" + UUID.randomUUID().toString().replace("-", "");
       String body = envelope(eventId, "ping", new JsonObject().put("webhook_id", id.toString()));
-      DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, "ping", 0, body);
+      DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, "ping", 0, body, now());
       return Attempt.send(sender, job, target);
     }).map(attempt -> new JsonObject()
       .put("webhook_id", id.toString())
@@ -111,8 +113,8 @@ final class TestingRoutes {
       return activeTarget(ctx, id);
     }).compose(target -> {
       String eventId = "test_" + UUID.randomUUID().toString().replace("-", "");
-      DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, type, 0, envelope(eventId, type, data));
-      return pool.withTransaction(conn -> stores.events().insertTest(conn, eventId, type, job.body())
+      DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, type, 0, envelope(eventId, type, data), now());
+      return pool.withTransaction(conn -> stores.events().insertTest(conn, eventId, type, job.body(), job.createdAt())
           .compose(v -> stores.deliveries().insertTest(conn, job, app, nodeId)))
         .compose(v -> Attempt.send(sender, job, target))
         .compose(attempt -> record(attempt).map(attempt));
@@ -132,8 +134,13 @@ final class TestingRoutes {
   /** The test's one attempt and its outcome; a test counts in neither health nor stats. */
   private Future<Void> record(Attempt a) {
     return pool.withTransaction(conn -> stores.attempts().insert(conn, List.of(a))
-      .compose(v -> stores.deliveries().finishTest(conn, a.job().deliveryId(),
+      .compose(v -> stores.deliveries().finishTest(conn, a.job(),
         a.succeeded() ? DeliveryStatus.SUCCESS : DeliveryStatus.FAILED, a.status(), a.failureReason())));
+  }
+
+  /** PostgreSQL keeps microseconds: the test event's time and its delivery's are written and matched alike. */
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MICROS);
   }
 
   /** The caller's subscription, active, as this node's index knows it. */

@@ -1,8 +1,8 @@
 package io.hookgate.subscription;
 
-import io.hookgate.outbound.EndpointUrls;
-import io.hookgate.outbound.EndpointResolver;
 import io.hookgate.http.ApiError;
+import io.hookgate.outbound.EndpointResolver;
+import io.hookgate.outbound.EndpointUrls;
 import io.vertx.core.Future;
 
 import java.net.URI;

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -117,7 +118,7 @@ public final class SubscriptionStore {
              ELSE 'Every delivery has failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
            END
      WHERE id = ANY($1) AND status = 'ACTIVE'
-       AND (id = ANY($2) OR consecutive_exhausted >= $3 OR failing_since < now() - $4 * interval '1 millisecond')
+       AND (id = ANY($2) OR consecutive_exhausted >= $3 OR failing_since < $5::timestamptz - $4 * interval '1 millisecond')
     RETURNING id""";
   private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
 
@@ -287,15 +288,15 @@ public final class SubscriptionStore {
   /**
    * Disables, among {@code failing}, the active subscriptions whose endpoint answered 410 ({@code gone}),
    * that exhausted {@code afterExhausted} deliveries in a row, or that have failed everything for
-   * {@code failingForMs}; their ids.
+   * {@code failingForMs} as of {@code now}; their ids.
    */
   public Future<List<UUID>> autoDisable(SqlClient sql, Collection<UUID> failing, Set<UUID> gone, int afterExhausted,
-                                        long failingForMs) {
+                                        long failingForMs, Instant now) {
     if (failing.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     return sql.preparedQuery(AUTO_DISABLE).execute(Tuple.of(failing.stream().sorted().toArray(UUID[]::new),
-      gone.toArray(UUID[]::new), afterExhausted, failingForMs)).map(rows -> {
+      gone.toArray(UUID[]::new), afterExhausted, failingForMs, now.atOffset(ZoneOffset.UTC))).map(rows -> {
         List<UUID> disabled = new ArrayList<>();
         rows.forEach(row -> disabled.add(row.getUUID(0)));
         return disabled;

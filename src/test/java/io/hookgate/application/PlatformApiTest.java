@@ -2,16 +2,13 @@ package io.hookgate.application;
 
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Set;
@@ -26,17 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PlatformApiTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass();
 
   private static void assertError(HttpResponse<Buffer> response, int status, String code, String messagePart) {
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);

@@ -1,17 +1,15 @@
 package io.hookgate.auth;
 
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,19 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PartnerAuthTest {
   private static final String TOKEN = "/api/partner/v1/oauth/token";
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(tree -> tree.getJsonObject("api").put("partner-rate-limit-per-second", 5)
+    .put("partner-rate-limit-burst", 5));
   private JsonObject app;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(tree -> tree.getJsonObject("api").put("partner-rate-limit-per-second", 5)
-      .put("partner-rate-limit-burst", 5));
     app = gw.createApplication("auth-app");
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
   }
 
   private MultiMap form(String... pairs) {

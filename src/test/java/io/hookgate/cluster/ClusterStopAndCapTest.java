@@ -2,14 +2,9 @@ package io.hookgate.cluster;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -29,6 +24,7 @@ import static io.hookgate.support.Receiver.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Three nodes under a steady stream of events: the per-endpoint cap as members come and go, and a graceful stop. */
+@Slow
 class ClusterStopAndCapTest {
 
   /** Events pushed through the given nodes in turn, one every few milliseconds, until stopped. */

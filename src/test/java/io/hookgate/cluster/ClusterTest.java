@@ -4,17 +4,10 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.support.NodeProcess;
-
-
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Several nodes on loopback sharing one PostgreSQL, clustered over the Hazelcast event bus. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Slow
 class ClusterTest {
   private static final int BASE_PORT = 15801;
   private final String clusterName = "hookgate-test-" + UUID.randomUUID();

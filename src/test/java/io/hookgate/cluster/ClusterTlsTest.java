@@ -2,14 +2,9 @@ package io.hookgate.cluster;
 
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.Slow;
 import io.hookgate.support.TestDatabase;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
@@ -25,6 +20,7 @@ import static io.hookgate.support.Receiver.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Members that require mutual TLS on the event bus still share the work: jobs cross it encrypted. */
+@Slow
 class ClusterTlsTest {
 
   @Test

@@ -2,9 +2,12 @@ package io.hookgate.config;
 
 import io.hookgate.Main;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,23 @@ class ConfigTest {
     assertThat(config.dataDir()).isEqualTo(Path.of("data"));
     assertThat(config.security().secretEncryptionKey()).isNull();
     assertThat(config.api().maxPageSize()).isEqualTo(100);
+  }
+
+  /** A short operator file changes what it names; every other key keeps the shipped file's value. */
+  @Test
+  void keysLeftOutTakeTheShippedValues(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("hookgate.yaml");
+    Files.writeString(file, "delivery:\n  lease: 90s\n  circuit-breaker:\n    failure-threshold: 7\n");
+    HookgateConfig shipped = load(Map.of());
+    HookgateConfig config = HookgateConfig.load(file, Map.of("HOOKGATE_HTTP_PORT", "9191"));
+
+    assertThat(config.delivery().lease()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config.delivery().breaker().failureThreshold()).isEqualTo(7);
+    assertThat(config.http().port()).isEqualTo(9191);
+    assertThat(config.delivery().breaker().resetTimeout()).isEqualTo(shipped.delivery().breaker().resetTimeout());
+    assertThat(config.delivery().retrySchedule()).isEqualTo(shipped.delivery().retrySchedule());
+    assertThat(config.ingest()).isEqualTo(shipped.ingest());
+    assertThat(config.api()).isEqualTo(shipped.api());
   }
 
   @Test

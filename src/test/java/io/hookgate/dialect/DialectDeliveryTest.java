@@ -8,10 +8,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -37,17 +36,8 @@ class DialectDeliveryTest {
   private static final String TIKI_SECRET = "sjYKaAFXDaS4qxeykux4WL1qMI0gzAc0";
   private static final AtomicInteger EVENTS = new AtomicInteger();
 
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
 
   private JsonObject subscribe(String token, String url, String scheme, String... events) {
     JsonObject body = new JsonObject().put("url", url).put("events", new JsonArray(List.of((Object[]) events)));
@@ -236,6 +226,34 @@ class DialectDeliveryTest {
       assertThat(attempt.getJsonObject("request_body")).isEqualTo(new JsonObject(got.body()));
       assertThat(attempt.getJsonObject("request_headers").getString("X-Shopline-Developer-Event-Timestamp"))
         .isEqualTo(got.header("x-shopline-developer-event-timestamp"));
+    }
+  }
+
+  /** A templated body repeats the payload: erasing the merchant's payloads takes it from the history too. */
+  @Test
+  void erasingAMerchantsPayloadsErasesTheBodiesItsDeliveriesSentInADialect() {
+    try (Receiver receiver = Receiver.start(gw.vertx())) {
+      String token = gw.partnerToken("omise-erasure-app");
+      subscribe(token, receiver.url(), "omise", "order.created");
+      String eventId = ingestOrder("shop-erased-dialect");
+      receiver.awaitCount(1, 10_000);
+      String deliveryId = gw.event(eventId).getJsonArray("deliveries").getJsonObject(0).getString("id");
+      eventually(() -> succeeded(token, deliveryId), 10_000, "delivery recorded as a success");
+      assertThat(delivery(token, deliveryId).getJsonArray("attempt_history").getJsonObject(0)
+        .getJsonObject("request_body").getString("object")).isEqualTo("event");
+
+      String request = gw.admin(POST, "/api/v1/erasures", new JsonObject().put("merchant_id", "shop-erased-dialect"))
+        .bodyAsJsonObject().getJsonObject("data").getString("id");
+      eventually(() -> "done".equals(gw.admin(GET, "/api/v1/erasures/" + request, null).bodyAsJsonObject()
+        .getJsonObject("data").getString("status")), 15_000, "the erasure to finish");
+      JsonObject delivery = delivery(token, deliveryId);
+      assertThat(delivery.getString("status")).isEqualTo("success");
+      assertThat(delivery.getValue("payload")).isNull();
+      JsonObject attempt = delivery.getJsonArray("attempt_history").getJsonObject(0);
+      assertThat(attempt.getValue("request_body")).isNull();
+      assertThat(attempt.getJsonObject("request_headers").getString("Omise-Signature")).isNotNull();
+      assertThat(gw.count("SELECT count(*) FROM attempts WHERE delivery_id = $1::uuid AND request_body IS NOT NULL",
+        deliveryId)).isZero();
     }
   }
 

@@ -2,11 +2,7 @@ package io.hookgate.engine;
 
 import io.hookgate.db.Pools;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
@@ -40,12 +36,12 @@ class BoundedMemoryTest {
         gw.ingest(TestGateway.event("order.created", new JsonObject().put("i", i)));
       }
       receiver.awaitCount(5, 10_000);
-      Thread.sleep(1500);
-      assertThat(receiver.count()).as("attempts started while 5 results could not be written").isEqualTo(5);
       // With no slot free, ingest stops handing deliveries to dispatchers: they wait in PostgreSQL, due
-      // and unleased, for the scheduler.
+      // and unleased, and the scheduler counts them but takes none while the five results are unwritten.
       assertThat(gw.count("SELECT count(*) FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL"))
         .isPositive();
+      eventually(() -> gw.metric("hookgate_deliveries_due") > 0, 10_000, "the scheduler to see deliveries due");
+      assertThat(receiver.count()).as("attempts started while 5 results could not be written").isEqualTo(5);
 
       await(lock.query("ROLLBACK").execute());
       await(lock.close());

@@ -1,19 +1,16 @@
 package io.hookgate.engine;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,19 +19,12 @@ import static io.hookgate.support.Receiver.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Measures time between requests: run alone, so a busy machine cannot bunch them up.
+@Isolated
 class CircuitBreakerTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("delivery").getJsonObject("circuit-breaker")
-      .put("failure-threshold", 3).put("reset-timeout", "1s")));
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery(tree -> tree.getJsonObject("delivery").getJsonObject("circuit-breaker")
+    .put("failure-threshold", 3).put("reset-timeout", "1s")));
 
   /**
    * An endpoint that keeps failing opens its breaker; while open its deliveries wait without spending
@@ -69,11 +59,13 @@ class CircuitBreakerTest {
       assertThat(parkedView.getValue("next_attempt_at")).isNull();
       OffsetDateTime windowStart = gw.query("SELECT now()").iterator().next().getOffsetDateTime(0);
 
-      // Down for three reset periods: only half-open probes reach the endpoint.
+      // While it stays down, only half-open probes reach the endpoint: one per reset period (1 s).
       int atOpen = receiver.count();
-      sleep(3000);
-      int probes = receiver.count() - atOpen;
-      assertThat(probes).isBetween(1, 6);
+      List<Receiver.Received> probes = receiver.awaitCount(atOpen + 3, 10_000).subList(atOpen, atOpen + 3);
+      for (int i = 1; i < probes.size(); i++) {
+        assertThat(probes.get(i).receivedAtMs() - probes.get(i - 1).receivedAtMs())
+          .as("time between probes %d and %d", i, i + 1).isGreaterThanOrEqualTo(800);
+      }
       // Postponed to a time, every waiting delivery came back (claimed, then postponed again) once per reset
       // period; parked, only the probes are touched.
       assertThat(gw.count("SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND next_attempt_at = 'infinity'"
@@ -119,13 +111,5 @@ class CircuitBreakerTest {
 
   private String circuit(String sub) {
     return gw.query("SELECT circuit_state FROM subscriptions WHERE id = $1", UUID.fromString(sub)).iterator().next().getString(0);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

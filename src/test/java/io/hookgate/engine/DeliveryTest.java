@@ -1,21 +1,16 @@
 package io.hookgate.engine;
 
-import io.hookgate.Hookgate;
 import com.standardwebhooks.Webhook;
+import io.hookgate.Hookgate;
 import io.hookgate.outbound.Signer;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -29,17 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** End-to-end delivery: ingest over HTTP, real receivers, signatures checked by the Standard Webhooks library. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeliveryTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
 
   @Test
   void signerMatchesThePublishedStandardWebhooksTestVector() throws Exception {

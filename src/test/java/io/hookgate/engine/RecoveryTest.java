@@ -1,17 +1,15 @@
 package io.hookgate.engine;
 
 import io.hookgate.support.Receiver;
-
-
+import io.hookgate.support.TestClock;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -63,10 +61,12 @@ class RecoveryTest {
   @Test
   void subscriptionsAreDisabledAfterSustainedFailure() {
     Vertx vertx = Vertx.vertx();
+    TestClock clock = new TestClock();
     try (Receiver receiver = Receiver.start(vertx);
          TestGateway gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("delivery")
            .put("retry-schedule", new JsonArray().add("0s"))
-           .put("auto-disable", new JsonObject().put("after-exhausted-deliveries", 3).put("after-failing-for", "2s"))))) {
+           .put("auto-disable", new JsonObject().put("after-exhausted-deliveries", 3).put("after-failing-for", "5d"))),
+           clock)) {
       receiver.behave(r -> Reply.status(500));
       String token = gw.partnerToken("failing-app");
       String byCount = gw.subscribe(token, receiver.url(), "customer.created").getString("id");
@@ -85,7 +85,7 @@ class RecoveryTest {
       eventually(() -> gw.count("SELECT count(*) FROM attempts WHERE subscription_id = $1", UUID.fromString(byTime)) == 1,
         10_000, "first failure");
       assertThat(webhook(gw, token, byTime).getString("status")).isEqualTo("ACTIVE");
-      sleep(2500);
+      clock.advance(Duration.ofDays(5).plusMinutes(1));
       gw.ingest(TestGateway.event("customer.updated", new JsonObject()));
       eventually(() -> "DISABLED".equals(webhook(gw, token, byTime).getString("status")), 10_000, "disabled by time");
       assertThat(webhook(gw, token, byTime).getString("disabled_reason")).startsWith("Every delivery has failed since");
@@ -100,13 +100,5 @@ class RecoveryTest {
 
   private static JsonObject webhook(TestGateway gw, String token, String id) {
     return gw.send(HttpMethod.GET, "/api/partner/v1/webhooks/" + id, token, null).bodyAsJsonObject().getJsonObject("data");
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -2,20 +2,15 @@ package io.hookgate.http;
 
 import io.hookgate.config.ConfigSource;
 import io.hookgate.support.RawHttp;
-
-
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,7 +46,9 @@ class BadInputTest {
     "(?i)exception|io\\.vertx|io\\.netty|java\\.|javax\\.|org\\.postgresql|pgexception|jackson|\\.java:|\\bat [a-z]+\\.");
   private static final String LONG = "x".repeat(100_000);
 
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery(tree -> tree.getJsonObject("api")
+    .put("partner-rate-limit-per-second", 1_000_000).put("partner-rate-limit-burst", 1_000_000)));
   private Receiver receiver;
   private RawHttp http;
   private String partnerToken;
@@ -109,8 +106,6 @@ class BadInputTest {
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("api")
-      .put("partner-rate-limit-per-second", 1_000_000).put("partner-rate-limit-burst", 1_000_000)));
     receiver = Receiver.start(gw.vertx());
     http = new RawHttp(gw.port());
     application = gw.createApplication("bad-input-app");
@@ -135,7 +130,6 @@ class BadInputTest {
   @AfterAll
   void stop() {
     receiver.close();
-    gw.close();
   }
 
   @Test
@@ -297,6 +291,7 @@ class BadInputTest {
       case "testWebhook" -> new JsonObject().put("event", "order.created").put("payload", new JsonObject().put("a", "b"));
       case "rotateWebhookSecret" -> new JsonObject().put("grace_period_seconds", 60);
       case "recoverWebhook" -> new JsonObject().put("since", "2024-01-01").put("until", "2024-02-01");
+      case "requestErasure" -> new JsonObject().put("merchant_id", "shop-fuzz").put("until", "2024-02-01T00:00:00Z");
       default -> throw new IllegalStateException("no valid body for " + operationId);
     };
   }

@@ -5,22 +5,16 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.hookgate.support.RawHttp;
-
-
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -37,18 +31,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The API's edge: who is asked first, slow and vanishing callers, the address it listens on. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EdgeTest {
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery(tree -> tree.getJsonObject("http").put("read-timeout", "1s")));
   private RawHttp http;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("http").put("read-timeout", "1s")));
     http = new RawHttp(gw.port());
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
   }
 
   /** Credentials come before anything in the body is looked at: bad bodies without them are 401, not 400. */

@@ -1,11 +1,7 @@
 package io.hookgate.ingest;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -14,10 +10,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,21 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IngestTest {
   private static final int COMMIT_WAIT_MS = 100;
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    // Two API verticles (event loops), each with its group-commit writer.
-    gw = TestGateway.start(TestGateway.fastDelivery(tree -> {
-      tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS);
-      tree.getJsonObject("http").put("instances", 2);
-    }));
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  /** Two API verticles (event loops), each with its group-commit writer. */
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery(tree -> {
+    tree.getJsonObject("ingest").put("max-batch", 5).put("max-event-bytes", 2048).put("commit-wait-ms", COMMIT_WAIT_MS);
+    tree.getJsonObject("http").put("instances", 2);
+  }));
 
   private static void assertError(HttpResponse<Buffer> response, int status, String messagePart) {
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
@@ -311,7 +297,7 @@ class IngestTest {
     io.hookgate.limits.InFlightLimits limits = new io.hookgate.limits.InFlightLimits(100, 10);
     io.hookgate.subscription.SubscriptionStore subscriptions = new io.hookgate.subscription.SubscriptionStore(
       new io.hookgate.subscription.SecretBox(new byte[32]));
-    io.hookgate.engine.EventStore events = new io.hookgate.engine.EventStore();
+    io.hookgate.engine.EventStore events = new io.hookgate.engine.EventStore(java.time.Duration.ofDays(1));
     io.hookgate.engine.DeliveryStore deliveries = new io.hookgate.engine.DeliveryStore();
     io.hookgate.engine.FanoutLedger ledger = new io.hookgate.engine.FanoutLedger("isolation-node", 60_000, registry,
       events, subscriptions, deliveries);

@@ -1,19 +1,18 @@
 package io.hookgate.limits;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Per-endpoint rate limits and caps, and how a cluster divides them among its members. */
+// Measures time between requests: run alone, so a busy machine cannot bunch them up.
+@Isolated
 class EndpointRateLimitTest {
 
   /** Every member computes the same split, and the shares of all members add up to the cap, for any count. */

@@ -4,8 +4,6 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.support.NodeProcess;
-
-
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +54,8 @@ public final class LoadTest {
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
                  Path out, List<String> gatewayJvm, int batch, String database, int deadRate,
-                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, String dialect) {
+                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, String dialect, int soakRate,
+                 int historyDays, int historyPerDay) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
       for (String arg : args) {
@@ -89,7 +88,12 @@ public final class LoadTest {
         settings(a.getOrDefault("gateway-config", "")),
         // The signature scheme the sinks' subscriptions use, with its platform's payload format:
         // standard (Standard Webhooks over the stored envelope), or a templated dialect (Sink.DIALECTS).
-        Sink.dialect(a.getOrDefault("dialect", "standard")));
+        Sink.dialect(a.getOrDefault("dialect", "standard")),
+        // Events/s of the soak: steady, well below capacity, for as long as --duration (15 minutes or more).
+        Integer.parseInt(a.getOrDefault("soak-rate", "500")),
+        // The history queries: days of synthetic history, and events (each one delivery, one attempt) a day.
+        Integer.parseInt(a.getOrDefault("history-days", "30")),
+        Integer.parseInt(a.getOrDefault("history-per-day", "50000")));
     }
 
     private static Map<String, String> settings(String list) {
@@ -106,8 +110,14 @@ public final class LoadTest {
     }
   }
 
-  /** A scenario: open loop at {@code rate} (0 = closed loop), {@code fanout} healthy sinks, {@code dead} hung ones. */
-  record Scenario(String name, int rate, int fanout, int dead, int outageS, boolean restart) {
+  /**
+   * A scenario: open loop at {@code rate} (0 = closed loop), {@code fanout} healthy sinks, {@code dead} hung ones;
+   * a soak runs with one-minute partitions and a few minutes' retention, and samples the database's size.
+   */
+  record Scenario(String name, int rate, int fanout, int dead, int outageS, boolean restart, boolean soak) {
+    Scenario(String name, int rate, int fanout, int dead, int outageS, boolean restart) {
+      this(name, rate, fanout, dead, outageS, restart, false);
+    }
   }
 
   private final Options options;
@@ -160,6 +170,8 @@ public final class LoadTest {
         case "outage" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, options.outageS(), false)));
         case "restart" -> scenarios.put(name, scenario(new Scenario(name, 1000, 1, 0, 0, true)));
         case "smoke" -> scenarios.put(name, scenario(new Scenario(name, 200, 2, 0, 0, false)));
+        case "soak" -> scenarios.put(name, scenario(new Scenario(name, options.soakRate(), 1, 0, 0, false, true)));
+        case "history" -> report.put("history", new HistoryQueries(vertx, options.historyDays(), options.historyPerDay()).run());
         default -> {
           // throughput-f<N>: closed loop at any fan-out (N subscriptions to the event type);
           // latency-<R>: open loop at R events/s, fan-out 1.
@@ -241,6 +253,11 @@ public final class LoadTest {
     Path data = Files.createTempDirectory("hookgate-loadtest-" + s.name());
     int port = Baselines.freePort();
     JsonObject tree = gatewayConfig(data, port);
+    if (s.soak()) {
+      // History kept three minutes in one-minute partitions: the database reaches its plateau within the window.
+      tree.getJsonObject("retention").put("partition-interval", "1m").put("partitions-ahead", 2).put("history", "3m")
+        .put("check-interval", "15s");
+    }
     if (options.database().isEmpty()) {
       // A known port, for the checkpoint after the warm-up.
       tree.getJsonObject("database").getJsonObject("embedded").put("port", Baselines.freePort());
@@ -306,6 +323,7 @@ public final class LoadTest {
         : generator(port, s.name(), options.batch(), expected);
       long[] receivedAtStart = sinks.stream().mapToLong(k -> k.received.get()).toArray();
       CpuMeter cpu = new CpuMeter(gateway.pid());
+      DatabaseSize size = s.soak() ? new DatabaseSize(vertx, tree.getJsonObject("database")) : null;
       List<JsonObject> timeline = new ArrayList<>();
       long start = System.currentTimeMillis();
       // A marker for tools that attach to the gateway for the window only (a profiler, a sampler).
@@ -352,6 +370,9 @@ public final class LoadTest {
           .put("p99_ms", interval.getTotalCount() == 0 ? null : interval.getValueAtPercentile(99))
           .put("heap_mb", heap / 1_048_576)
           .put("cores", cpu.interval()));
+        if (size != null && timeline.size() % 5 == 1) {
+          timeline.get(timeline.size() - 1).put("db_bytes", size.bytes());
+        }
         lastAcked = g.acked.get();
         lastDelivered = delivered;
         if (t > duration + outageMs + 240_000) {
@@ -359,6 +380,9 @@ public final class LoadTest {
         }
       }
       g.close();
+      if (size != null) {
+        size.close();
+      }
       long deliveredNow = sinks.stream().mapToLong(k -> k.received.get()).sum() - java.util.Arrays.stream(receivedAtStart).sum();
       JsonObject cpuUse = restarted ? null : cpu.report(deliveredNow);
       JsonObject result = summarize(s, g, sinks, dead, receivedAtStart, timeline, e2e, heapPeak, duration, recoveredAt, cpuUse)
@@ -495,6 +519,9 @@ public final class LoadTest {
       .put("heap_peak_mb", heapPeak / 1_048_576)
       .put("cpu", cpu)
       .put("timeline", new JsonArray(timeline));
+    if (s.soak()) {
+      r.put("soak", Soak.summary(timeline, durationMs));
+    }
     if (s.outageS() > 0) {
       long peakDrain = timeline.stream().filter(p -> p.getDouble("t_s") * 1000 >= recoveredAt)
         .mapToLong(p -> p.getLong("delivered_per_s")).max().orElse(0);
@@ -578,6 +605,14 @@ public final class LoadTest {
       .xAxisTitle("s").yAxisTitle("ms").build();
     latency.addSeries("p99", t, timeline.stream().mapToDouble(p -> p.getValue("p99_ms") == null ? 0 : p.getLong("p99_ms")).toArray());
     BitmapEncoder.saveBitmap(latency, options.out().resolve(name + "-latency").toString(), BitmapEncoder.BitmapFormat.PNG);
+    List<JsonObject> sized = timeline.stream().filter(p -> p.getValue("db_bytes") != null).toList();
+    if (sized.size() >= 2) {
+      XYChart db = new XYChartBuilder().width(1000).height(400).title(name + ": database size")
+        .xAxisTitle("s").yAxisTitle("MB").build();
+      db.addSeries("PostgreSQL", sized.stream().mapToDouble(p -> p.getDouble("t_s")).toArray(),
+        sized.stream().mapToDouble(p -> p.getLong("db_bytes") / 1_048_576.0).toArray());
+      BitmapEncoder.saveBitmap(db, options.out().resolve(name + "-database").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
   }
 
   // ---------------------------------------------------------------- gateway helpers

@@ -1,8 +1,7 @@
 package io.hookgate.loadtest;
 
 import io.hookgate.loadtest.LoadTestRunner;
-
-
+import io.hookgate.support.Slow;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +17,7 @@ import static org.assertj.core.api.Assertions.within;
  * errors, every event the gateway acknowledged arrives, and the closed-loop run is set against the
  * baselines.
  */
+@Slow
 class LoadTestSmokeTest {
   @TempDir
   Path out;

@@ -4,18 +4,15 @@ import io.hookgate.config.ConfigSource;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.Operations;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,17 +23,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpsAndContractTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass();
 
   @Test
   void healthAndReadiness() {

@@ -2,20 +2,15 @@ package io.hookgate.outbound;
 
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -27,17 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The SSRF guard with the shipped configuration (no private network allowed), and https required as in production. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SsrfGuardTest {
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(tree -> tree.getJsonObject("delivery").put("scheduler-interval-ms", 50).put("require-https", true));
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(tree -> tree.getJsonObject("delivery").put("scheduler-interval-ms", 50).put("require-https", true));
 
   @Test
   void internalAddressesAreRefusedAtCreateAndUpdate() {

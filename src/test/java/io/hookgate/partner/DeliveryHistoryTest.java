@@ -1,11 +1,7 @@
 package io.hookgate.partner;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Delivery history: listing, filters, pages and cursors, detail, retry, clear and recover; tenant isolation. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeliveryHistoryTest {
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
   private Receiver receiver;
   private final AtomicBoolean failing = new AtomicBoolean();
   private String token;
@@ -43,7 +41,6 @@ class DeliveryHistoryTest {
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
     receiver = Receiver.start(gw.vertx());
     receiver.behave(r -> failing.get() || r.path().endsWith("/customers") ? Reply.status(500).withBody("down") : Reply.status(200));
     token = gw.partnerToken("history-app");
@@ -65,7 +62,6 @@ class DeliveryHistoryTest {
   @AfterAll
   void stop() {
     receiver.close();
-    gw.close();
   }
 
   private JsonObject list(String query) {

@@ -3,11 +3,7 @@ package io.hookgate.partner;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.UUID;
@@ -35,19 +32,18 @@ class PartnerOperationsTest {
   private static final JsonObject NOT_FOUND = new JsonObject().put("error", "not_found")
     .put("message", "Webhook subscription not found");
 
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
   private Receiver receiver;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
     receiver = Receiver.start(gw.vertx());
   }
 
   @AfterAll
   void stop() {
     receiver.close();
-    gw.close();
   }
 
   private static void assertBody(HttpResponse<Buffer> response, int status, JsonObject body) {

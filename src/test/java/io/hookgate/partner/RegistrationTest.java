@@ -8,10 +8,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +28,8 @@ class RegistrationTest {
   private static final String SECRET = "sjYKaAFXDaS4qxeykux4WL1qMI0gzAc0";
   private static final String NEW_SECRET = "Zm9ydHktdHdvLWNoYXJhY3RlcnMtbm90";
 
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
 
   private static JsonObject registration(String orderUrl, String stockUrl, String secret) {
     return new JsonObject()

@@ -1,11 +1,7 @@
 package io.hookgate.partner;
 
 import io.hookgate.support.Receiver;
-
-
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -29,12 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Stats from the hourly roll-up, checked against numbers computed independently from the attempts. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StatsTest {
-  private TestGateway gw;
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());
   private Receiver receiver;
 
   @BeforeAll
   void start() {
-    gw = TestGateway.start(TestGateway.fastDelivery());
     receiver = Receiver.start(gw.vertx());
     receiver.behave(r -> new JsonObject(r.body()).getJsonObject("data").getBoolean("fail", false)
       ? Reply.status(500) : Reply.status(200).withBody("fine").withHeader("x", "y"));
@@ -43,7 +40,6 @@ class StatsTest {
   @AfterAll
   void stop() {
     receiver.close();
-    gw.close();
   }
 
   private JsonObject stats(String token, String id, String query) {

@@ -2,18 +2,15 @@ package io.hookgate.partner;
 
 import io.hookgate.subscription.SecretBox;
 import io.hookgate.support.TestGateway;
-
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Base64;
 import java.util.List;
@@ -29,17 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WebhookApiTest {
   private static final String WEBHOOKS = "/api/partner/v1/webhooks";
 
-  private TestGateway gw;
-
-  @BeforeAll
-  void start() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  void stop() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final TestGateway gw = TestGateway.perClass();
 
   private static JsonObject webhook(String url, String... events) {
     return new JsonObject().put("url", url).put("events", new JsonArray(List.of((Object[]) events)));

@@ -2,8 +2,8 @@ package io.hookgate.support;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.util.ArrayList;
 import java.util.HashMap;

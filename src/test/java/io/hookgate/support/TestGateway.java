@@ -18,34 +18,70 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real gateway for a test class: started from {@code conf/hookgate.yaml} on its own fresh database,
  * reached over real HTTP on loopback, with a direct pool to check what the database holds.
+ *
+ * <p>A test class that needs one gateway for all its tests declares it as an extension, which starts it
+ * before the class's own {@code @BeforeAll} methods and closes it after the last test:
+ * <pre>{@code @RegisterExtension static final TestGateway gw = TestGateway.perClass(TestGateway.fastDelivery());}</pre>
+ * Tests that start, stop and restart gateways themselves (clusters, crashes) call {@link #start} instead.
  */
-public final class TestGateway implements AutoCloseable {
+public final class TestGateway implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   public static final String ADMIN_KEY = "test-admin-key-0123456789";
   /** base64 of the 32 bytes "0123456789abcdef0123456789abcdef". */
   public static final String SECRET_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
-  private final Hookgate gateway;
-  private final Vertx clientVertx;
-  private final WebClient client;
-  private final Pool db;
+  private final Consumer<JsonObject> adjust;
+  private Hookgate gateway;
+  private Vertx clientVertx;
+  private WebClient client;
+  private Pool db;
 
-  private TestGateway(Hookgate gateway) {
-    this.gateway = gateway;
+  private TestGateway(Consumer<JsonObject> adjust) {
+    this.adjust = adjust;
+  }
+
+  public static TestGateway perClass() {
+    return perClass(tree -> { });
+  }
+
+  /** A gateway started before the test class's {@code @BeforeAll} methods and closed after its tests. */
+  public static TestGateway perClass(Consumer<JsonObject> adjust) {
+    return new TestGateway(adjust);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    open(startGateway(TestDatabase.fresh(), adjust, Clock.systemUTC()));
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  private TestGateway open(Hookgate started) {
+    this.gateway = started;
     this.clientVertx = Vertx.vertx();
     this.client = WebClient.create(clientVertx, new WebClientOptions()
       .setDefaultHost("127.0.0.1")
       .setDefaultPort(gateway.port())
       .setFollowRedirects(false));
     this.db = Pools.pool(clientVertx, gateway.config().database(), "test-checks", 2);
+    return this;
   }
 
   public static TestGateway start() {
@@ -59,6 +95,15 @@ public final class TestGateway implements AutoCloseable {
 
   /** Starts a gateway on an existing database (e.g. to restart on the data of a closed one). */
   public static TestGateway start(HookgateConfig.Database database, Consumer<JsonObject> adjust) {
+    return new TestGateway(adjust).open(startGateway(database, adjust, Clock.systemUTC()));
+  }
+
+  /** Starts a gateway whose delivery engine keeps time by {@code clock}. */
+  public static TestGateway start(Consumer<JsonObject> adjust, Clock clock) {
+    return new TestGateway(adjust).open(startGateway(TestDatabase.fresh(), adjust, clock));
+  }
+
+  private static Hookgate startGateway(HookgateConfig.Database database, Consumer<JsonObject> adjust, Clock clock) {
     JsonObject tree = ConfigSource.readYaml(HookgateConfig.DEFAULT_FILE);
     tree.put("admin-key", ADMIN_KEY);
     tree.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
@@ -71,7 +116,7 @@ public final class TestGateway implements AutoCloseable {
       .put("password", database.password());
     tree.getJsonObject("security").put("secret-encryption-key", SECRET_ENCRYPTION_KEY);
     adjust.accept(tree);
-    return new TestGateway(Hookgate.start(HookgateConfig.from(tree)));
+    return Hookgate.start(HookgateConfig.from(tree), clock);
   }
 
   /**
@@ -221,6 +266,16 @@ public final class TestGateway implements AutoCloseable {
     return token(createApplication(name), null);
   }
 
+  /** The value of one series on {@code /metrics}, e.g. {@code hookgate_deliveries_due}; fails if it is absent. */
+  public double metric(String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$")
+      .matcher(send(HttpMethod.GET, "/metrics", null, null).bodyAsString());
+    if (!m.find()) {
+      throw new AssertionError(series + " is not on /metrics");
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
   // ---- direct database checks ----
 
   public RowSet<Row> query(String sql, Object... args) {
@@ -243,11 +298,15 @@ public final class TestGateway implements AutoCloseable {
 
   @Override
   public void close() {
+    if (gateway == null) {
+      return;
+    }
     try {
       await(db.close());
       await(clientVertx.close());
     } finally {
       gateway.close();
+      gateway = null;
     }
   }
 
