@@ -13,6 +13,7 @@ import io.hookgate.cluster.Membership;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.config.LiveConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.ApiContract;
 import io.hookgate.http.Edge;
@@ -65,12 +66,13 @@ final class Api {
   private final ApplicationStore applications;
   private final EventTypeStore eventTypes;
   private final EventCatalog catalog;
+  private final Dialects dialects;
   private final PartnerRateLimiter rateLimiter;
   private final Traces traces;
 
   Api(String nodeId, LiveConfig live, ApiContract contract, PrometheusMeterRegistry registry,
       Membership membership, Engine engine, SubscriptionIndex index, ApplicationStore applications,
-      EventTypeStore eventTypes, EventCatalog catalog, Traces traces) {
+      EventTypeStore eventTypes, EventCatalog catalog, Traces traces, Dialects dialects) {
     this.traces = traces;
     this.nodeId = nodeId;
     this.live = live;
@@ -83,6 +85,7 @@ final class Api {
     this.applications = applications;
     this.eventTypes = eventTypes;
     this.catalog = catalog;
+    this.dialects = dialects;
     this.rateLimiter = new PartnerRateLimiter(config.api().partnerRatePerSecond(), config.api().partnerRateBurst());
     live.onChange(reloaded -> rateLimiter.rates(reloaded.api().partnerRatePerSecond(), reloaded.api().partnerRateBurst()));
   }
@@ -103,12 +106,13 @@ final class Api {
       Operations ops = new Operations(vertx, builder, openApi, operation -> guard(operation, admin, partner),
         config.http().bodyLimitBytes());
       new OpsRoutes(pool, registry, contract.text(), membership, live).mount(ops);
-      new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api()).mount(ops);
+      new ApplicationRoutes(pool, applications, stores.subscriptions(), engine.history(), index, config.api(), dialects)
+        .mount(ops);
       new OAuthRoutes(pool, applications, config.security().tokenTtlSeconds()).mount(ops);
-      new EventTypeRoutes(pool, eventTypes, catalog).mount(ops);
+      new EventTypeRoutes(pool, eventTypes, catalog, dialects.aliases()).mount(ops);
       new EventRoutes(catalog, index, ingest, pool, stores.events(), stores.deliveries(), config.ingest(), traces)
         .mount(ops);
-      PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId);
+      PartnerApi.mount(ops, vertx, pool, engine, catalog, index, sender, config, nodeId, dialects, applications);
       new ErasureRoutes(pool).mount(ops);
       ops.checkComplete();
 

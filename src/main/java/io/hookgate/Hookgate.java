@@ -2,6 +2,7 @@ package io.hookgate;
 
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.auth.Credentials;
+import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.catalog.EventTypeStore;
@@ -12,6 +13,7 @@ import io.hookgate.config.ConfigReload;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.config.LiveConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
@@ -67,6 +69,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * until the API listens; {@link #close} stops the node gracefully.
  *
  * <ol>
+ *   <li>the dialects (payload templates compiled, signature schemes checked);</li>
  *   <li>the database: the embedded server (default) or an external one, the secret-encryption key,
  *   migrations;</li>
  *   <li>Vert.x, clustered or not, with metrics;</li>
@@ -142,6 +145,9 @@ public final class Hookgate implements AutoCloseable {
       throw new IllegalArgumentException("admin key must be resolved before start");
     }
     LogLevels.apply(config.logging().levels());
+    // Dialects first: a template or scheme that does not compile stops the start before anything runs.
+    EventAliases aliases = EventTypeCatalogFile.aliases(config.eventTypesFile());
+    Dialects dialects = Dialects.load(config.dialectsFile(), aliases);
     EmbeddedPostgresServer embedded = null;
     Vertx vertx = null;
     Traces traces = Traces.OFF;
@@ -171,7 +177,7 @@ public final class Hookgate implements AutoCloseable {
       Pool nodePool = Pools.pool(vertx, config.database(), "node", 4);
       await(EventTypeCatalogFile.seed(nodePool, eventTypes, config.eventTypesFile()));
 
-      SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, subscriptions);
+      SubscriptionIndex index = new SubscriptionIndex(vertx, nodePool, subscriptions, dialects);
       await(index.start());
       Membership membership = new Membership(nodeId, clusterManager);
       int instances = config.http().effectiveInstances();
@@ -186,7 +192,7 @@ public final class Hookgate implements AutoCloseable {
       await(vertx.deployVerticle(new OperationalEvents(config, engine, index, registry)));
 
       Api api = new Api(nodeId, live, ApiContract.load(), registry, membership, engine, index, applications,
-        eventTypes, new EventCatalog(eventTypes, nodePool), traces);
+        eventTypes, new EventCatalog(eventTypes, nodePool), traces, dialects);
       AtomicReference<ApiVerticle> first = new AtomicReference<>();
       HookgateConfig.Http http = config.http();
       String apiDeployment = await(vertx.deployVerticle(() -> {

@@ -20,7 +20,7 @@ class ArchitectureTest {
   private static final String[] FEATURES = {"io.hookgate.application..", "io.hookgate.auth..", "io.hookgate.catalog..",
     "io.hookgate.engine..", "io.hookgate.ingest..", "io.hookgate.limits..", "io.hookgate.operational..",
     "io.hookgate.ops..", "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.retention..",
-    "io.hookgate.subscription.."};
+    "io.hookgate.subscription..", "io.hookgate.dialect.."};
 
   @Test
   void packagesHaveNoCycles() {
@@ -47,6 +47,14 @@ class ArchitectureTest {
     noClasses().that().resideInAnyPackage("io.hookgate.outbound..", "io.hookgate.limits..")
       .should().dependOnClassesThat().resideInAnyPackage("io.hookgate.engine..", "io.hookgate.subscription..",
         "io.hookgate.partner..", "io.hookgate.ingest..")
+      .check(CLASSES);
+  }
+
+  @Test
+  void dialectsKnowNothingOfDeliveriesOrSubscriptions() {
+    noClasses().that().resideInAPackage("io.hookgate.dialect..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.hookgate.engine..", "io.hookgate.subscription..",
+        "io.hookgate.partner..", "io.hookgate.ingest..", "io.hookgate.application..")
       .check(CLASSES);
   }
 }

@@ -13,6 +13,8 @@ import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
+import io.hookgate.dialect.DialectFields;
+import io.hookgate.dialect.Dialects;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,15 +35,18 @@ public final class ApplicationRoutes {
   private final SubscriptionHistory history;
   private final SubscriptionIndex index;
   private final HookgateConfig.Api api;
+  private final Dialects dialects;
 
   public ApplicationRoutes(Pool pool, ApplicationStore store, SubscriptionStore subscriptions,
-                           SubscriptionHistory history, SubscriptionIndex index, HookgateConfig.Api api) {
+                           SubscriptionHistory history, SubscriptionIndex index, HookgateConfig.Api api,
+                           Dialects dialects) {
     this.pool = pool;
     this.store = store;
     this.subscriptions = subscriptions;
     this.history = history;
     this.index = index;
     this.api = api;
+    this.dialects = dialects;
   }
 
   public void mount(Operations ops) {
@@ -57,8 +62,11 @@ public final class ApplicationRoutes {
     JsonObject body = Json.body(ctx);
     String name = name(body);
     List<String> scopes = body.containsKey("scopes") ? scopes(body.getJsonArray("scopes")) : Scopes.ALL;
+    ApplicationStore.DefaultDialect dialect = new ApplicationStore.DefaultDialect(
+      DialectFields.format(dialects, body.getValue(DialectFields.FORMAT)),
+      DialectFields.scheme(dialects, body.getValue(DialectFields.SCHEME)));
     String clientSecret = Credentials.random("hgs_");
-    store.create(pool, name, scopes, Credentials.random("hga_").substring(0, 28), clientSecret)
+    store.create(pool, name, scopes, Credentials.random("hga_").substring(0, 28), clientSecret, dialect)
       .map(app -> app.toJson().put("client_secret", clientSecret))
       .onSuccess(json -> Responses.data(ctx, 201, json))
       .onFailure(ctx::fail);
@@ -81,7 +89,11 @@ public final class ApplicationRoutes {
     JsonObject body = Json.body(ctx);
     String name = body.containsKey("name") ? name(body) : null;
     List<String> scopes = body.containsKey("scopes") ? scopes(body.getJsonArray("scopes")) : null;
-    Responses.reply(ctx, 200, store.update(pool, id(ctx), name, scopes).map(ApplicationRoutes::found));
+    // A null name clears the application's default: its new subscriptions then get the configured one.
+    ApplicationStore.DialectChange dialect = new ApplicationStore.DialectChange(
+      body.containsKey(DialectFields.FORMAT), DialectFields.format(dialects, body.getValue(DialectFields.FORMAT)),
+      body.containsKey(DialectFields.SCHEME), DialectFields.scheme(dialects, body.getValue(DialectFields.SCHEME)));
+    Responses.reply(ctx, 200, store.update(pool, id(ctx), name, scopes, dialect).map(ApplicationRoutes::found));
   }
 
   private void rotateSecret(RoutingContext ctx) {

@@ -28,18 +28,24 @@ import java.util.UUID;
  * <p>Every method takes the {@link SqlClient} to run on: a pool, or a transaction's connection.
  */
 public final class ApplicationStore {
-  private static final String COLUMNS = "id, name, client_id, scopes, created_at, updated_at";
+  private static final String COLUMNS = "id, name, client_id, scopes, created_at, updated_at, payload_format,"
+    + " signature_scheme";
 
   private static final String INSERT = """
-    INSERT INTO applications (id, name, client_id, client_secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)
-    RETURNING""" + " " + COLUMNS;
+    INSERT INTO applications (id, name, client_id, client_secret_hash, scopes, payload_format, signature_scheme)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING""" + " " + COLUMNS;
   private static final String LIST = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM applications"
     + " ORDER BY created_at, id LIMIT $1 OFFSET $2";
   private static final String COUNT = "SELECT count(*) FROM applications";
   private static final String GET = "SELECT " + COLUMNS + " FROM applications WHERE id = $1";
+  /** $4 and $6 say whether the default payload format and signature scheme are being set (null clears them). */
   private static final String UPDATE = """
-    UPDATE applications SET name = coalesce($2, name), scopes = coalesce($3, scopes), updated_at = now()
+    UPDATE applications SET name = coalesce($2, name), scopes = coalesce($3, scopes),
+           payload_format = CASE WHEN $4 THEN $5 ELSE payload_format END,
+           signature_scheme = CASE WHEN $6 THEN $7 ELSE signature_scheme END,
+           updated_at = now()
      WHERE id = $1 RETURNING""" + " " + COLUMNS;
+  private static final String DEFAULT_DIALECT = "SELECT payload_format, signature_scheme FROM applications WHERE id = $1";
   private static final String ROTATE_SECRET = """
     UPDATE applications SET client_secret_hash = $2, updated_at = now() WHERE id = $1 RETURNING""" + " " + COLUMNS;
   private static final String DELETE = "DELETE FROM applications WHERE id = $1 RETURNING id";
@@ -59,12 +65,36 @@ public final class ApplicationStore {
   public record ClientCredentials(UUID applicationId, byte[] secretHash, List<String> scopes) {
   }
 
+  /**
+   * The dialect an application's subscriptions get when they name none; either name may be null (the
+   * configured default then applies).
+   */
+  public record DefaultDialect(String payloadFormat, String signatureScheme) {
+    public static final DefaultDialect NONE = new DefaultDialect(null, null);
+  }
+
+  /** A change of an application's default dialect: each name is set (perhaps to null) only when its flag is. */
+  public record DialectChange(boolean setFormat, String payloadFormat, boolean setScheme, String signatureScheme) {
+    public static final DialectChange NONE = new DialectChange(false, null, false, null);
+  }
+
   public Future<Application> create(SqlClient sql, String name, List<String> scopes, String clientId,
-                                    String clientSecret) {
+                                    String clientSecret, DefaultDialect dialect) {
     return sql.preparedQuery(INSERT)
       .execute(Tuple.of(UUID.randomUUID(), name, clientId, Buffer.buffer(Credentials.sha256(clientSecret)),
-        scopes.toArray(String[]::new)))
+        scopes.toArray(String[]::new), dialect.payloadFormat(), dialect.signatureScheme()))
       .map(rows -> Application.from(rows.iterator().next()));
+  }
+
+  /** The application's default dialect ({@link DefaultDialect#NONE} when it has none or does not exist). */
+  public Future<DefaultDialect> defaultDialect(SqlClient sql, UUID id) {
+    return sql.preparedQuery(DEFAULT_DIALECT).execute(Tuple.of(id)).map(rows -> {
+      if (rows.size() == 0) {
+        return DefaultDialect.NONE;
+      }
+      Row row = rows.iterator().next();
+      return new DefaultDialect(row.getString("payload_format"), row.getString("signature_scheme"));
+    });
   }
 
   public Future<Paged<Application>> list(SqlClient sql, int limit, int offset) {
@@ -75,9 +105,10 @@ public final class ApplicationStore {
     return sql.preparedQuery(GET).execute(Tuple.of(id)).map(ApplicationStore::firstOrNull);
   }
 
-  public Future<Application> update(SqlClient sql, UUID id, String name, List<String> scopes) {
+  public Future<Application> update(SqlClient sql, UUID id, String name, List<String> scopes, DialectChange dialect) {
     return sql.preparedQuery(UPDATE)
-      .execute(Tuple.of(id, name, scopes == null ? null : scopes.toArray(String[]::new)))
+      .execute(Tuple.of(id, name, scopes == null ? null : scopes.toArray(String[]::new), dialect.setFormat(),
+        dialect.payloadFormat(), dialect.setScheme(), dialect.signatureScheme()))
       .map(ApplicationStore::firstOrNull);
   }
 

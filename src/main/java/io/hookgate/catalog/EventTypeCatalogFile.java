@@ -13,15 +13,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Set;
+import java.util.regex.Pattern;
 
-/** Reads {@code conf/event-types.yaml}, the catalog seeded at start-up. */
+/**
+ * Reads {@code conf/event-types.yaml}: the catalog seeded at start-up, and each type's names in the
+ * platforms' namings ({@code aliases: {shopline: order/create}}).
+ */
 public final class EventTypeCatalogFile {
   private static final Logger LOG = LoggerFactory.getLogger(EventTypeCatalogFile.class);
+  private static final Pattern NAMING = Pattern.compile("^[a-z][a-z0-9-]{0,39}$");
+  private static final Pattern ALIAS = Pattern.compile("^[A-Za-z0-9_./:\\-]{1,100}$");
+
   private EventTypeCatalogFile() {
   }
 
+  /** The file's types and their aliases. */
+  private record Parsed(List<EventType> types, EventAliases aliases) {
+  }
+
   public static List<EventType> read(Path file) {
+    return parse(file).types();
+  }
+
+  /**
+   * The file's aliases. An alias that stands for two types, or that is another type's own name, stops
+   * start-up: a partner subscribing with it would not know which type it gets.
+   */
+  public static EventAliases aliases(Path file) {
+    return parse(file).aliases();
+  }
+
+  private static Parsed parse(Path file) {
     JsonObject root = ConfigSource.readYaml(file);
     Object entries = root.getValue("event-types");
     if (!(entries instanceof JsonArray array)) {
@@ -29,6 +54,8 @@ public final class EventTypeCatalogFile {
     }
     List<EventType> types = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    Map<String, Map<String, String>> aliases = new HashMap<>();
+    Map<String, String> typeOfAlias = new HashMap<>();
     for (int i = 0; i < array.size(); i++) {
       String where = file + ": event-types[" + i + "]";
       if (!(array.getValue(i) instanceof JsonObject entry)) {
@@ -44,8 +71,40 @@ public final class EventTypeCatalogFile {
       String group = entry.getValue("group") == null ? EventType.groupOf(name) : String.valueOf(entry.getValue("group"));
       String description = entry.getValue("description") == null ? "" : String.valueOf(entry.getValue("description"));
       types.add(new EventType(name, group, description, false, null, null));
+      aliasesOf(entry.getValue("aliases"), where, name, aliases, typeOfAlias);
     }
-    return types;
+    for (Map.Entry<String, String> alias : typeOfAlias.entrySet()) {
+      if (seen.contains(alias.getKey()) && !alias.getKey().equals(alias.getValue())) {
+        throw new ConfigException(file + ": event-types", "alias " + alias.getKey() + " of " + alias.getValue()
+          + " is the name of another type");
+      }
+    }
+    return new Parsed(types, new EventAliases(aliases));
+  }
+
+  private static void aliasesOf(Object value, String where, String type, Map<String, Map<String, String>> aliases,
+                                Map<String, String> typeOfAlias) {
+    if (value == null) {
+      return;
+    }
+    if (!(value instanceof JsonObject byNaming)) {
+      throw new ConfigException(where + ".aliases", "must be a mapping of naming to name, e.g. {shopline: order/create}");
+    }
+    for (String naming : byNaming.fieldNames()) {
+      String key = where + ".aliases." + naming;
+      Object alias = byNaming.getValue(naming);
+      if (!NAMING.matcher(naming).matches()) {
+        throw new ConfigException(key, "a naming is lower-case letters, digits and -");
+      }
+      if (!(alias instanceof String text) || !ALIAS.matcher(text).matches()) {
+        throw new ConfigException(key, "must be 1 to 100 letters, digits or _ . / : -");
+      }
+      String other = typeOfAlias.putIfAbsent(text, type);
+      if (other != null && !other.equals(type)) {
+        throw new ConfigException(key, text + " already stands for " + other);
+      }
+      aliases.computeIfAbsent(naming, k -> new HashMap<>()).put(type, text);
+    }
   }
 
   /**

@@ -23,11 +23,13 @@ public final class EventTypeRoutes {
   private final Pool pool;
   private final EventTypeStore store;
   private final EventCatalog catalog;
+  private final EventAliases aliases;
 
-  public EventTypeRoutes(Pool pool, EventTypeStore store, EventCatalog catalog) {
+  public EventTypeRoutes(Pool pool, EventTypeStore store, EventCatalog catalog, EventAliases aliases) {
     this.pool = pool;
     this.store = store;
     this.catalog = catalog;
+    this.aliases = aliases;
   }
 
   public void mount(Operations ops) {
@@ -41,15 +43,15 @@ public final class EventTypeRoutes {
 
   private void list(RoutingContext ctx) {
     boolean includeDeprecated = "true".equalsIgnoreCase(ctx.request().getParam("include_deprecated"));
-    Responses.reply(ctx, 200, store.list(pool, includeDeprecated, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+    Responses.reply(ctx, 200, store.list(pool, includeDeprecated, ctx.request().getParam("group")).map(this::json));
   }
 
   private void listForPartners(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.list(pool, false, ctx.request().getParam("group")).map(EventTypeRoutes::json));
+    Responses.reply(ctx, 200, store.list(pool, false, ctx.request().getParam("group")).map(this::json));
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, store.get(pool, ctx.pathParam("name")).map(EventTypeRoutes::found));
+    Responses.reply(ctx, 200, store.get(pool, ctx.pathParam("name")).map(this::found));
   }
 
   private void create(RoutingContext ctx) {
@@ -59,9 +61,12 @@ public final class EventTypeRoutes {
       throw ApiError.invalidField("name", "must be lower-case dot-separated words such as order.created (at most "
         + EventType.MAX_NAME_LENGTH + " characters)");
     }
+    if (!aliases.type(name).equals(name)) {
+      throw ApiError.conflict(name + " is an alias of " + aliases.type(name) + " (conf/event-types.yaml)");
+    }
     store.create(pool, name, description(body))
       .andThen(done -> catalog.invalidate())
-      .onSuccess(type -> Responses.data(ctx, 201, type.toJson()))
+      .onSuccess(type -> Responses.data(ctx, 201, view(type)))
       .onFailure(e -> ctx.fail(e instanceof EventTypeStore.Duplicate
         ? ApiError.conflict("Event type " + name + " already exists") : e));
   }
@@ -85,23 +90,28 @@ public final class EventTypeRoutes {
   private void updateTo(RoutingContext ctx, String description, Boolean deprecated) {
     Future<EventType> updated = store.update(pool, ctx.pathParam("name"), description, deprecated)
       .andThen(done -> catalog.invalidate());
-    Responses.reply(ctx, 200, updated.map(EventTypeRoutes::found));
+    Responses.reply(ctx, 200, updated.map(this::found));
   }
 
   private static String description(JsonObject body) {
     return Json.optionalText(body, "description", MAX_DESCRIPTION);
   }
 
-  private static JsonObject found(EventType type) {
+  private JsonObject found(EventType type) {
     if (type == null) {
       throw ApiError.notFound(NOT_FOUND);
     }
-    return type.toJson();
+    return view(type);
   }
 
-  private static JsonArray json(List<EventType> types) {
+  private JsonArray json(List<EventType> types) {
     JsonArray array = new JsonArray();
-    types.forEach(t -> array.add(t.toJson()));
+    types.forEach(t -> array.add(view(t)));
     return array;
+  }
+
+  /** A type with its names in the platforms' namings ({@code {"shopline": "order/create"}}). */
+  private JsonObject view(EventType type) {
+    return type.toJson().put("aliases", new JsonObject(new java.util.LinkedHashMap<>(aliases.of(type.name()))));
   }
 }

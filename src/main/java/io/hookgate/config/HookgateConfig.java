@@ -23,6 +23,7 @@ public record HookgateConfig(
   Security security,
   Api api,
   Path eventTypesFile,
+  Path dialectsFile,
   Ingest ingest,
   Delivery delivery,
   Cluster cluster,
@@ -188,6 +189,7 @@ public record HookgateConfig(
       security,
       apiConfig,
       Path.of(root.nonEmpty("event-types-file")),
+      Path.of(root.nonEmpty("dialects-file")),
       ingest,
       delivery,
       cluster(root.section("cluster")),
@@ -328,24 +330,24 @@ public record HookgateConfig(
   }
 
   public HookgateConfig withAdminKey(String key) {
-    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, ingest, delivery, cluster,
-      retention, logging, tracing, reloadInterval);
+    return new HookgateConfig(key, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
+      cluster, retention, logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withSecretEncryptionKey(byte[] key) {
     return new HookgateConfig(adminKey, dataDir, http, database,
-      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, ingest, delivery, cluster, retention, logging,
-      tracing, reloadInterval);
+      new Security(key, security.tokenTtlSeconds()), api, eventTypesFile, dialectsFile, ingest, delivery, cluster,
+      retention, logging, tracing, reloadInterval);
   }
 
   /** The same configuration with clustering switched on (the --cluster flag). */
   public HookgateConfig clustered() {
-    return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, ingest, delivery,
+    return new HookgateConfig(adminKey, dataDir, http, database, security, api, eventTypesFile, dialectsFile, ingest, delivery,
       cluster.on(), retention, logging, tracing, reloadInterval);
   }
 
   public HookgateConfig withDatabase(Database db) {
-    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, ingest, delivery, cluster,
+    return new HookgateConfig(adminKey, dataDir, http, db, security, api, eventTypesFile, dialectsFile, ingest, delivery, cluster,
       retention, logging, tracing, reloadInterval);
   }
 
@@ -355,7 +357,7 @@ public record HookgateConfig(
    * are; {@code reloaded} holds this configuration's values for every other key).
    */
   public HookgateConfig withLive(HookgateConfig reloaded) {
-    return new HookgateConfig(adminKey, dataDir, http, database, security, reloaded.api, eventTypesFile, ingest,
+    return new HookgateConfig(adminKey, dataDir, http, database, security, reloaded.api, eventTypesFile, dialectsFile, ingest,
       reloaded.delivery, cluster, retention, reloaded.logging, tracing, reloadInterval);
   }
 }

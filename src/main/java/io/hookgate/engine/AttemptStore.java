@@ -30,20 +30,20 @@ public final class AttemptStore {
 
   private static final String INSERT = """
     INSERT INTO attempts (delivery_id, subscription_id, attempt, created_at, request_headers, response_status,
-                          response_headers, response_body, duration_ms, failure_reason)
+                          response_headers, response_body, duration_ms, failure_reason, request_body, request_query)
     SELECT a.delivery_id, a.subscription_id, a.attempt, a.created_at, a.request_headers::json, a.response_status,
-           a.response_headers::json, a.response_body, a.duration_ms, a.failure_reason
+           a.response_headers::json, a.response_body, a.duration_ms, a.failure_reason, a.request_body, a.request_query
       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::text[],
-                  $9::int[], $10::text[])
+                  $9::int[], $10::text[], $11::text[], $12::text[])
            AS a(delivery_id, subscription_id, attempt, created_at, request_headers, response_status, response_headers,
-                response_body, duration_ms, failure_reason)""";
+                response_body, duration_ms, failure_reason, request_body, request_query)""";
   private static final String OF_DELIVERY = """
     SELECT attempt, created_at, request_headers, response_status, response_headers, response_body, duration_ms,
-           failure_reason
+           failure_reason, request_body, request_query
       FROM attempts WHERE delivery_id = $1 AND created_at >= $2 ORDER BY attempt""";
   private static final String LATEST = """
     SELECT DISTINCT ON (delivery_id) delivery_id, attempt, created_at, request_headers, response_status,
-           response_headers, response_body, duration_ms, failure_reason
+           response_headers, response_body, duration_ms, failure_reason, request_body, request_query
       FROM attempts WHERE delivery_id = ANY($1) AND created_at >= $2 ORDER BY delivery_id, attempt DESC""";
   private static final String DELETE_OF_DELIVERIES = "DELETE FROM attempts WHERE delivery_id = ANY($1)";
 
@@ -65,26 +65,34 @@ public final class AttemptStore {
       .map(RowSet::rowCount);
   }
 
-  // ---- erasure: what the endpoint answered may repeat the payload ----
+  // ---- erasure: what the endpoint answered may repeat the payload, and a templated body is one ----
 
   private static final String ERASE = """
-    UPDATE attempts SET response_body = NULL, response_headers = NULL
-     WHERE delivery_id = ANY($1) AND created_at >= $2 AND (response_body IS NOT NULL OR response_headers IS NOT NULL)""";
+    UPDATE attempts SET response_body = NULL, response_headers = NULL, request_body = NULL
+     WHERE delivery_id = ANY($1) AND created_at >= $2
+       AND (response_body IS NOT NULL OR response_headers IS NOT NULL OR request_body IS NOT NULL)""";
 
-  /** Erases the recorded answers of these deliveries' attempts (none made before {@code since}); how many. */
+  /**
+   * Erases the recorded answers of these deliveries' attempts (none made before {@code since}), and the
+   * bodies sent when a payload format rendered them from the payload; how many.
+   */
   public Future<Integer> erase(SqlClient sql, List<UUID> deliveries, Instant since) {
     return sql.preparedQuery(ERASE).execute(Tuple.of(deliveries.toArray(UUID[]::new), since.atOffset(ZoneOffset.UTC)))
       .map(RowSet::rowCount);
   }
 
-  /** An attempt as logged. */
+  /**
+   * An attempt as logged. {@code requestBody} is what it sent when that was not the event's stored envelope
+   * (a templated payload format), else null; {@code requestQuery} the query that carried its signature, or null.
+   */
   public record Logged(int attempt, OffsetDateTime createdAt, JsonObject requestHeaders, Integer responseStatus,
-                       JsonObject responseHeaders, String responseBody, int durationMs, String failureReason) {
+                       JsonObject responseHeaders, String responseBody, int durationMs, String failureReason,
+                       String requestBody, String requestQuery) {
     static Logged from(Row row) {
       return new Logged(row.getInteger("attempt"), row.getOffsetDateTime("created_at"),
         (JsonObject) row.getJson("request_headers"), row.getInteger("response_status"),
         (JsonObject) row.getJson("response_headers"), row.getString("response_body"), row.getInteger("duration_ms"),
-        row.getString("failure_reason"));
+        row.getString("failure_reason"), row.getString("request_body"), row.getString("request_query"));
     }
   }
 
@@ -96,7 +104,8 @@ public final class AttemptStore {
       .uuid(a -> a.job().deliveryId()).uuid(a -> a.job().subscriptionId()).integer(Attempt::number)
       .timestamp(a -> a.startedAt().toInstant()).text(a -> Json.encode(a.requestHeaders())).integer(Attempt::status)
       .text(a -> a.responseHeaders() == null ? null : Json.encode(a.responseHeaders())).text(Attempt::responseBody)
-      .integer(Attempt::durationMs).text(Attempt::failureReason).tuple()).mapEmpty();
+      .integer(Attempt::durationMs).text(Attempt::failureReason).text(Attempt::sentBody).text(Attempt::sentQuery)
+      .tuple()).mapEmpty();
   }
 
   /**

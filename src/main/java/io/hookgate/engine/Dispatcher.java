@@ -278,13 +278,13 @@ final class Dispatcher extends VerticleBase {
   private Future<Attempt> send(DeliveryJob job, SubscriptionIndex.Target target) {
     Traces traces = services.traces();
     if (!traces.enabled()) {
-      return Attempt.send(sender, job, target.url(), target.signingKeys());
+      return Attempt.send(sender, job, target);
     }
     URI endpoint = URI.create(target.url());
     Span span = traces.attempt(job.traceparent(), new Traces.Delivery(job.deliveryId().toString(), job.eventId(),
         job.type(), job.subscriptionId().toString(), job.attempts() + 1), endpoint.getHost(),
       endpoint.getPort() > 0 ? endpoint.getPort() : "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80);
-    return Attempt.send(sender, job, target.url(), target.signingKeys(), traces.traceparent(span))
+    return Attempt.send(sender, job, target, traces.traceparent(span))
       .andThen(done -> Traces.endAttempt(span, done.succeeded() ? done.result().status() : null,
         done.succeeded() ? done.result().failureReason() : "not_sent"));
   }

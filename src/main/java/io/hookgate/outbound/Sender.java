@@ -53,6 +53,11 @@ public final class Sender {
         + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
       return new Endpoint(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80, path, https);
     }
+
+    /** The request target: the path and query, with {@code query} (may be null) added to the query. */
+    String target(String query) {
+      return query == null ? path : path + (path.indexOf('?') < 0 ? '?' : '&') + query;
+    }
   }
 
   private static final int MAX_ENDPOINTS = 10_000;
@@ -94,6 +99,14 @@ public final class Sender {
    * Always completes with an {@link Exchange}, failed or not; {@code startedAt} is when it began.
    */
   public Future<Exchange> post(String url, MultiMap headers, byte[] body, OffsetDateTime startedAt) {
+    return post(url, null, headers, body, startedAt);
+  }
+
+  /**
+   * The same, with {@code query} (encoded, e.g. a signature's {@code sign=…}; null for none) added to the
+   * URL's own query for this request only.
+   */
+  public Future<Exchange> post(String url, String query, MultiMap headers, byte[] body, OffsetDateTime startedAt) {
     long t0 = System.nanoTime();
     HookgateConfig.Delivery settings = config.get();
     JsonObject requestHeaders = new JsonObject();
@@ -118,7 +131,7 @@ public final class Sender {
         .setMethod(HttpMethod.POST)
         .setHost(endpoint.host())
         .setPort(endpoint.port())
-        .setURI(endpoint.path())
+        .setURI(endpoint.target(query))
         .setSsl(endpoint.https())
         // Connect to the address the SSRF guard checked, not to a fresh DNS answer.
         .setServer(SocketAddress.inetSocketAddress(endpoint.port(), address.getHostAddress()))

@@ -151,6 +151,8 @@ final class DeliveryRoutes {
             .put("attempt", a.attempt())
             .put("created_at", Json.timestamp(a.createdAt()))
             .put("request_headers", a.requestHeaders())
+            .put("request_query", a.requestQuery())
+            .put("request_body", sent(body.result().get(delivery.eventId()), a))
             .put("response", response(a))
             .put("failure_reason", a.failureReason())
             .put("duration_ms", a.durationMs()));
@@ -231,7 +233,10 @@ final class DeliveryRoutes {
     });
   }
 
-  /** A delivery as partners see it (the WebhookDelivery they know), with its event id and attempt timing. */
+  /**
+   * A delivery as partners see it (the WebhookDelivery they know), with its event id and attempt timing; its
+   * payload is the body its latest attempt sent (in the subscription's dialect), or the event's envelope.
+   */
   static JsonObject view(DeliveryStore.Delivery d, String body, AttemptStore.Logged latest) {
     boolean waiting = d.status() == DeliveryStatus.RETRYING || d.status() == DeliveryStatus.PENDING;
     return new JsonObject()
@@ -240,7 +245,7 @@ final class DeliveryRoutes {
       .put("application_id", d.applicationId().toString())
       .put("event", d.eventType())
       .put("event_id", d.eventId())
-      .put("payload", body == null ? null : new JsonObject(body))
+      .put("payload", latest == null ? json(body) : sent(body, latest))
       .put("status", d.status().sql())
       .put("is_test", d.test())
       .put("attempts", d.attempts())
@@ -251,6 +256,16 @@ final class DeliveryRoutes {
       .put("created_at", Json.timestamp(d.createdAt()))
       .put("updated_at", Json.timestamp(d.updatedAt()))
       .put("completed_at", Json.timestamp(d.completedAt()));
+  }
+
+  /** What an attempt sent: the body its payload format rendered, or the event's stored envelope. */
+  private static Object sent(String envelope, AttemptStore.Logged attempt) {
+    return json(attempt.requestBody() != null ? attempt.requestBody() : envelope);
+  }
+
+  /** A body as JSON: an object, or whatever else a template made of it (the data of an event, a list). */
+  private static Object json(String body) {
+    return body == null ? null : io.vertx.core.json.Json.decodeValue(body);
   }
 
   private static JsonObject response(AttemptStore.Logged a) {

@@ -1,6 +1,8 @@
 package io.hookgate.partner;
 
+import io.hookgate.application.ApplicationStore;
 import io.hookgate.catalog.EventCatalog;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.Operations;
@@ -12,7 +14,7 @@ import io.vertx.sqlclient.Pool;
 
 /**
  * The Partner API's webhooks, as one API verticle serves them: subscriptions, their delivery history,
- * stats, ping and test (and the Platform API's support views of the same).
+ * stats, ping and test, registration by category (and the Platform API's support views of the same).
  */
 public final class PartnerApi {
   private PartnerApi() {
@@ -20,14 +22,18 @@ public final class PartnerApi {
 
   /** Binds every webhook operation; {@code sender} is the verticle's own outbound client (ping and test). */
   public static void mount(Operations ops, Vertx vertx, Pool pool, Engine engine, EventCatalog catalog,
-                           SubscriptionIndex index, Sender sender, HookgateConfig config, String nodeId) {
+                           SubscriptionIndex index, Sender sender, HookgateConfig config, String nodeId,
+                           Dialects dialects, ApplicationStore applications) {
     Engine.Stores stores = engine.stores();
+    EndpointPolicy endpoints = new EndpointPolicy(engine.resolver(), config.delivery().requireHttps());
+    SubscriptionChoices choices = new SubscriptionChoices(dialects, applications);
     new SubscriptionRoutes(vertx, pool, stores.subscriptions(), stores.deliveries(), engine.history(), catalog, index,
-      new EndpointPolicy(engine.resolver(), config.delivery().requireHttps()), config.api()).mount(ops);
+      endpoints, config.api(), choices, dialects.aliases()).mount(ops);
+    new RegistrationRoutes(pool, stores.subscriptions(), catalog, index, endpoints, dialects).mount(ops);
     new DeliveryRoutes(vertx, pool, stores.deliveries(), stores.events(), stores.attempts(), stores.subscriptions(),
       index, config, nodeId).mount(ops);
     new StatsRoutes(pool, stores.subscriptions(), stores.stats()).mount(ops);
     new TestingRoutes(pool, new TestingRoutes.Stores(stores.events(), stores.deliveries(), stores.attempts()),
-      stores.subscriptions(), index, catalog, sender, nodeId).mount(ops);
+      stores.subscriptions(), index, catalog, sender, nodeId, dialects.aliases()).mount(ops);
   }
 }

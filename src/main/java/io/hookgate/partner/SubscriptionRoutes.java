@@ -1,9 +1,11 @@
 package io.hookgate.partner;
 
 import io.hookgate.auth.Partner;
+import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
 import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.dialect.SignatureScheme;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.SubscriptionHistory;
 import io.hookgate.http.ApiError;
@@ -14,7 +16,6 @@ import io.hookgate.http.PathIds;
 import io.hookgate.http.Responses;
 import io.hookgate.subscription.EndpointPolicy;
 import io.hookgate.subscription.EventSelection;
-import io.hookgate.subscription.SigningSecrets;
 import io.hookgate.subscription.Subscription;
 import io.hookgate.subscription.SubscriptionFilter;
 import io.hookgate.subscription.SubscriptionIndex;
@@ -50,9 +51,12 @@ final class SubscriptionRoutes {
   private final EndpointPolicy endpoints;
   private final HookgateConfig.Api api;
   private final Vertx vertx;
+  private final SubscriptionChoices choices;
+  private final EventAliases aliases;
 
-  SubscriptionRoutes(Vertx vertx, Pool pool, SubscriptionStore store, DeliveryStore deliveries, SubscriptionHistory history,
-                            EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints, HookgateConfig.Api api) {
+  SubscriptionRoutes(Vertx vertx, Pool pool, SubscriptionStore store, DeliveryStore deliveries,
+                     SubscriptionHistory history, EventCatalog catalog, SubscriptionIndex index, EndpointPolicy endpoints,
+                     HookgateConfig.Api api, SubscriptionChoices choices, EventAliases aliases) {
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
@@ -62,6 +66,8 @@ final class SubscriptionRoutes {
     this.index = index;
     this.endpoints = endpoints;
     this.api = api;
+    this.choices = choices;
+    this.aliases = aliases;
   }
 
   void mount(Operations ops) {
@@ -108,21 +114,25 @@ final class SubscriptionRoutes {
     JsonObject body = Json.body(ctx);
     String description = description(body);
     Subscription.Status status = status(body);
-    String secret = ownSecret(body);
     SubscriptionFilter filter = SubscriptionFilter.parse(body.getValue("filter"));
     Integer rateLimit = rateLimit(body);
+    Subscription.DialectNames requested = choices.requested(body);
+    String[] secret = new String[1];
     Future<JsonObject> created = endpoints.check(body.getValue("url"))
       .compose(url -> catalog.names()
         .map(names -> selection(body, names, operational))
-        .compose(events -> store.create(pool, app, url, events, description,
-          status == null ? Subscription.Status.ACTIVE : status, secret, filter, rateLimit)))
+        .compose(events -> choices.forNew(pool, app, requested).compose(dialect -> {
+          secret[0] = SubscriptionChoices.secret(choices.scheme(dialect.signatureScheme()), body.getValue("secret_key"));
+          return store.create(pool, app, new SubscriptionStore.New(url, events, description,
+            status == null ? Subscription.Status.ACTIVE : status, secret[0], filter, dialect, null, null, rateLimit));
+        })))
       .compose(subscription -> index.refresh(subscription.id()).map(subscription))
-      .map(subscription -> subscription.toJson().put("secret_key", secret));
+      .map(subscription -> subscription.toJson().put("secret_key", secret[0]));
     Responses.reply(ctx, 201, created);
   }
 
   private List<String> selection(JsonObject body, Set<String> names, boolean operational) {
-    List<String> events = EventSelection.parse(body.getValue("events"), names);
+    List<String> events = EventSelection.parse(body.getValue("events"), names, aliases::type);
     return operational ? operationalOnly(events) : events;
   }
 
@@ -156,10 +166,34 @@ final class SubscriptionRoutes {
     Future<List<String>> events = body.containsKey("events")
       ? catalog.names().map(names -> selection(body, names, operational))
       : Future.succeededFuture(null);
-    Future<JsonObject> updated = Future.all(url, events).compose(checked -> apply(id, app,
-      new SubscriptionStore.Changes(url.result(), events.result(), setDescription, description, status, reason, filter,
-        setRateLimit, rateLimit)));
+    Subscription.DialectNames dialect = choices.requested(body);
+    Future<JsonObject> updated = Future.all(url, events, secretsSuit(id, app, dialect.signatureScheme()))
+      .compose(checked -> apply(id, app, new SubscriptionStore.Changes(url.result(), events.result(), setDescription,
+        description, status, reason, filter, dialect, setRateLimit, rateLimit)));
     Responses.reply(ctx, 200, updated);
+  }
+
+  /**
+   * A subscription moving to another signature scheme keeps its secrets: each must suit the new scheme (a
+   * base64 key, its platform's length), or the change is refused and the partner rotates to one that does.
+   */
+  private Future<Void> secretsSuit(UUID id, UUID app, String schemeName) {
+    if (schemeName == null) {
+      return Future.succeededFuture();
+    }
+    SignatureScheme scheme = choices.scheme(schemeName);
+    return store.get(pool, id, app).compose(found -> {
+      if (found == null) {
+        throw ApiError.notFound(NOT_FOUND);
+      }
+      return store.secretsPass(pool, id, app, secret -> scheme.secretProblem(secret) == null);
+    }).map(suits -> {
+      if (!suits) {
+        throw ApiError.invalidField("signature_scheme", "the subscription's signing secret does not suit scheme "
+          + schemeName + "; rotate it (POST /webhooks/{id}/rotate-secret with grace_period_seconds 0) to one that does");
+      }
+      return null;
+    });
   }
 
   /** activate / deactivate (the POS partners' setActive) and pause / resume. */
@@ -211,9 +245,17 @@ final class SubscriptionRoutes {
       }
       graceSeconds = n.longValue();
     }
-    String secret = ownSecret(body);
     long expiresIn = graceSeconds;
-    Future<JsonObject> rotated = store.rotate(pool, id, app, secret, graceSeconds)
+    String[] secret = new String[1];
+    // The new secret takes the form of the subscription's signature scheme (or must suit it, when brought).
+    Future<JsonObject> rotated = store.get(pool, id, app).compose(found -> {
+        if (found == null) {
+          throw ApiError.notFound(NOT_FOUND);
+        }
+        secret[0] = SubscriptionChoices.secret(choices.scheme(found.dialect().signatureScheme()),
+          body.getValue("secret_key"));
+        return store.rotate(pool, id, app, secret[0], expiresIn);
+      })
       .compose(done -> {
         if (!done) {
           throw ApiError.notFound(NOT_FOUND);
@@ -222,7 +264,7 @@ final class SubscriptionRoutes {
       })
       .map(v -> new JsonObject()
         .put("webhook_id", id.toString())
-        .put("secret_key", secret)
+        .put("secret_key", secret[0])
         .put("previous_secret_expires_at", expiresIn == 0 ? null
           : Json.timestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(expiresIn))));
     Responses.reply(ctx, 200, rotated);
@@ -317,15 +359,4 @@ final class SubscriptionRoutes {
     return n.intValue();
   }
 
-  private static String ownSecret(JsonObject body) {
-    Object value = body.getValue("secret_key");
-    if (value == null) {
-      return SigningSecrets.generate();
-    }
-    String problem = value instanceof String s ? SigningSecrets.problem(s) : "must be a string";
-    if (problem != null) {
-      throw ApiError.invalidField("secret_key", problem);
-    }
-    return (String) value;
-  }
 }

@@ -1,6 +1,7 @@
 package io.hookgate.partner;
 
 import io.hookgate.auth.Partner;
+import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventCatalog;
 import io.hookgate.engine.Attempt;
 import io.hookgate.engine.AttemptStore;
@@ -31,8 +32,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Synchronous sends a partner uses to debug an endpoint, with the same envelope and signatures as real
- * deliveries (receivers must verify them like any other):
+ * Synchronous sends a partner uses to debug an endpoint, in the subscription's dialect, with the same
+ * envelope and signatures as real deliveries (receivers must verify them like any other):
  * <ul>
  *   <li>{@code POST /webhooks/{id}/ping}: a {@code ping} event; answers what the endpoint answered
  *       Not recorded.</li>
@@ -53,13 +54,14 @@ final class TestingRoutes {
   private final EventCatalog catalog;
   private final Sender sender;
   private final String nodeId;
+  private final EventAliases aliases;
 
   /** The tables a test delivery is written to, each by its owner. */
   record Stores(EventStore events, DeliveryStore deliveries, AttemptStore attempts) {
   }
 
   TestingRoutes(Pool pool, Stores stores, SubscriptionStore subscriptions, SubscriptionIndex index,
-                       EventCatalog catalog, Sender sender, String nodeId) {
+                       EventCatalog catalog, Sender sender, String nodeId, EventAliases aliases) {
     this.pool = pool;
     this.stores = stores;
     this.subscriptions = subscriptions;
@@ -67,6 +69,7 @@ final class TestingRoutes {
     this.catalog = catalog;
     this.sender = sender;
     this.nodeId = nodeId;
+    this.aliases = aliases;
   }
 
   void mount(Operations ops) {
@@ -80,7 +83,7 @@ final class TestingRoutes {
       String eventId = "ping_" + UUID.randomUUID().toString().replace("-", "");
       String body = envelope(eventId, "ping", new JsonObject().put("webhook_id", id.toString()));
       DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, "ping", 0, body, now());
-      return Attempt.send(sender, job, target.url(), target.signingKeys());
+      return Attempt.send(sender, job, target);
     }).map(attempt -> new JsonObject()
       .put("webhook_id", id.toString())
       .put("delivered", attempt.succeeded())
@@ -97,9 +100,11 @@ final class TestingRoutes {
     if (!(payload instanceof JsonObject data)) {
       throw ApiError.invalidField("payload", "must be a JSON object");
     }
-    if (!(event instanceof String type)) {
+    if (!(event instanceof String name)) {
       throw ApiError.invalidField("event", "is required and must be an event type");
     }
+    // A partner may name the type as its platform does (Shopline's order/create).
+    String type = aliases.type(name);
     UUID app = Partner.of(ctx).applicationId();
     Future<JsonObject> result = catalog.names().compose(names -> {
       if (!names.contains(type)) {
@@ -111,7 +116,7 @@ final class TestingRoutes {
       DeliveryJob job = new DeliveryJob(UUID.randomUUID(), eventId, id, type, 0, envelope(eventId, type, data), now());
       return pool.withTransaction(conn -> stores.events().insertTest(conn, eventId, type, job.body(), job.createdAt())
           .compose(v -> stores.deliveries().insertTest(conn, job, app, nodeId)))
-        .compose(v -> Attempt.send(sender, job, target.url(), target.signingKeys()))
+        .compose(v -> Attempt.send(sender, job, target))
         .compose(attempt -> record(attempt).map(attempt));
     }).map(attempt -> new JsonObject()
       .put("id", attempt.job().deliveryId().toString())

@@ -17,8 +17,9 @@ import java.util.UUID;
  * Works through requests to erase a merchant's payloads: in steps of {@value #STEP} events, each its own
  * short transaction, the events lose their payload (they stay, marked erased), their deliveries stay in
  * the history without it (those not yet sent fail as {@code payload_erased}: there is nothing left to
- * send) and their attempts lose the endpoint's answer. Any node works on a request whose lease it holds;
- * a restart resumes where the last step ended, since a step only picks events not yet erased.
+ * send) and their attempts lose the endpoint's answer (and the body they sent, when a payload format
+ * rendered it from the payload). Any node works on a request whose lease it holds; a restart resumes where
+ * the last step ended, since a step only picks events not yet erased.
  *
  * <p>A verticle of its own: everything on its event loop, every step asynchronous.
  */

@@ -23,20 +23,25 @@ public final class EndpointPolicy {
 
   /** Fails with a 400 naming {@code url} when the URL is not acceptable. */
   public Future<String> check(Object value) {
+    return check(value, "url");
+  }
+
+  /** Fails with a 400 naming {@code field} when the URL is not acceptable. */
+  public Future<String> check(Object value, String field) {
     if (!(value instanceof String url)) {
-      return Future.failedFuture(ApiError.invalidField("url", "is required and must be a string"));
+      return Future.failedFuture(ApiError.invalidField(field, "is required and must be a string"));
     }
     String problem = EndpointUrls.problem(url);
     if (problem == null && requireHttps && !url.regionMatches(true, 0, "https:", 0, 6)) {
       problem = "must use https";
     }
     if (problem != null) {
-      return Future.failedFuture(ApiError.invalidField("url", problem));
+      return Future.failedFuture(ApiError.invalidField(field, problem));
     }
     return resolver.resolve(URI.create(url).getHost())
       .map(address -> url)
       .recover(e -> e instanceof EndpointResolver.Refused refused && refused.reason().equals(EndpointResolver.BLOCKED)
-        ? Future.failedFuture(ApiError.invalidField("url", refused.getMessage()))
+        ? Future.failedFuture(ApiError.invalidField(field, refused.getMessage()))
         : Future.succeededFuture(url));
   }
 }

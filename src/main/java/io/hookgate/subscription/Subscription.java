@@ -24,12 +24,19 @@ public record Subscription(
   SubscriptionFilter filter,
   String circuitState,
   Health health,
-  Integer rateLimitPerSecond) {
+  Integer rateLimitPerSecond,
+  DialectNames dialect,
+  String category,
+  String shopId) {
 
   public enum Status { ACTIVE, PAUSED, DISABLED }
 
   /** A success rate (percent) below this puts the health in error. */
   public static final double ERROR_BELOW = 50;
+
+  /** The payload format and signature scheme its deliveries use, by their names in the dialects file. */
+  public record DialectNames(String payloadFormat, String signatureScheme) {
+  }
 
   /** {@code health_status} as POS partners know it; the status is derived, the rest is kept by the result writer. */
   public record Health(double successRate, String lastFailureReason,
@@ -46,7 +53,7 @@ public record Subscription(
 
   static final String COLUMNS = "id, application_id, url, events, description, status, disabled_reason, created_at,"
     + " updated_at, last_triggered_at, filter, circuit_state, success_rate, last_failure_reason, last_success_at,"
-    + " last_failure_at, rate_limit_per_second";
+    + " last_failure_at, rate_limit_per_second, payload_format, signature_scheme, category, shop_id";
 
   static Subscription from(Row row) {
     return new Subscription(
@@ -64,7 +71,10 @@ public record Subscription(
       row.getString("circuit_state"),
       new Health(row.getDouble("success_rate"), row.getString("last_failure_reason"),
         row.getOffsetDateTime("last_success_at"), row.getOffsetDateTime("last_failure_at")),
-      row.getInteger("rate_limit_per_second"));
+      row.getInteger("rate_limit_per_second"),
+      new DialectNames(row.getString("payload_format"), row.getString("signature_scheme")),
+      row.getString("category"),
+      row.getString("shop_id"));
   }
 
   public boolean active() {
@@ -99,6 +109,10 @@ public record Subscription(
       .put("last_triggered_at", Json.timestamp(lastTriggeredAt))
       .put("filter", filter.toJson())
       .put("rate_limit_per_second", rateLimitPerSecond)
+      .put("payload_format", dialect.payloadFormat())
+      .put("signature_scheme", dialect.signatureScheme())
+      .put("category", category)
+      .put("shop_id", shopId)
       .put("health_status", health.toJson(healthStatus()));
   }
 }

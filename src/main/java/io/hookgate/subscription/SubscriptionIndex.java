@@ -1,6 +1,8 @@
 package io.hookgate.subscription;
 
 import io.hookgate.catalog.HookgateEvents;
+import io.hookgate.dialect.Dialect;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,11 +40,12 @@ public final class SubscriptionIndex {
   }
 
   /**
-   * What delivery needs of a subscription: where, how to sign, whether to send at all, and how fast
-   * ({@code rateLimitPerSecond}: the partner's own cluster-wide rate, or null for none).
+   * What delivery needs of a subscription: where, in which dialect, how to sign, whether to send at all, and
+   * how fast ({@code rateLimitPerSecond}: the partner's own cluster-wide rate, or null for none). Its keys are
+   * its secrets as its signature scheme reads them.
    */
   public record Target(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-                       SubscriptionFilter filter, List<SigningKey> keys, Integer rateLimitPerSecond) {
+                       SubscriptionFilter filter, List<SigningKey> keys, Integer rateLimitPerSecond, Dialect dialect) {
     /** The current key and every rotated-out key still in its grace period. */
     public List<byte[]> signingKeys() {
       Instant now = Instant.now();
@@ -80,18 +83,23 @@ public final class SubscriptionIndex {
   private final Vertx vertx;
   private final Pool pool;
   private final SubscriptionStore store;
+  private final Dialects dialects;
   private volatile Snapshot snapshot = Snapshot.of(Map.of());
   private volatile long changes;
   /** Marks this index's own change messages, which it has already applied. */
   private final String origin = UUID.randomUUID().toString();
 
-  public SubscriptionIndex(Vertx vertx, Pool pool, SubscriptionStore store) {
+  public SubscriptionIndex(Vertx vertx, Pool pool, SubscriptionStore store, Dialects dialects) {
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
+    this.dialects = dialects;
   }
 
-  /** Loads every subscription and starts listening for changes. */
+  /**
+   * Loads every subscription and starts listening for changes. A subscription whose dialect the dialects
+   * file no longer defines fails the start, naming the dialect: its deliveries could not be signed.
+   */
   public Future<Void> start() {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(CHANGED, message -> {
       if (origin.equals(message.body().getString("origin"))) {
@@ -209,12 +217,14 @@ public final class SubscriptionIndex {
   }
 
   private Target target(SubscriptionStore.Keyed keyed) {
+    Dialect dialect = dialects.dialect(keyed.dialect().payloadFormat(), keyed.dialect().signatureScheme());
     List<SigningKey> keys = new ArrayList<>();
-    keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.secret())), null));
+    keys.add(new SigningKey(dialect.scheme().key(store.open(keyed.id(), keyed.secret())), null));
     for (int i = 0; i < keyed.oldSecrets().size(); i++) {
-      keys.add(new SigningKey(Signer.key(store.open(keyed.id(), keyed.oldSecrets().get(i))), keyed.oldExpiries().get(i)));
+      keys.add(new SigningKey(dialect.scheme().key(store.open(keyed.id(), keyed.oldSecrets().get(i))),
+        keyed.oldExpiries().get(i)));
     }
     return new Target(keyed.id(), keyed.applicationId(), keyed.url(), keyed.events(), keyed.status(), keyed.filter(),
-      List.copyOf(keys), keyed.rateLimitPerSecond());
+      List.copyOf(keys), keyed.rateLimitPerSecond(), dialect);
   }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * The {@code subscriptions} table with the secrets a rotation replaced ({@code subscription_old_secrets}):
@@ -31,9 +32,9 @@ import java.util.UUID;
  */
 public final class SubscriptionStore {
   private static final String INSERT = """
-    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter,
-                               rate_limit_per_second)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING""" + " " + Subscription.COLUMNS;
+    INSERT INTO subscriptions (id, application_id, url, events, description, status, secret, filter, payload_format,
+                               signature_scheme, category, shop_id, rate_limit_per_second)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING""" + " " + Subscription.COLUMNS;
   private static final String LIST = "SELECT " + Subscription.COLUMNS + ", count(*) OVER () AS total"
     + " FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3";
   private static final String COUNT = "SELECT count(*) FROM subscriptions WHERE ($1::uuid IS NULL OR application_id = $1)";
@@ -49,7 +50,9 @@ public final class SubscriptionStore {
            disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason
                                   WHEN $7 = 'DISABLED' THEN $8 ELSE NULL END,
            filter = coalesce($9, filter),
-           rate_limit_per_second = CASE WHEN $10 THEN $11 ELSE rate_limit_per_second END,
+           payload_format = coalesce($10, payload_format),
+           signature_scheme = coalesce($11, signature_scheme),
+           rate_limit_per_second = CASE WHEN $12 THEN $13 ELSE rate_limit_per_second END,
            consecutive_exhausted = CASE WHEN $7 = 'ACTIVE' THEN 0 ELSE consecutive_exhausted END,
            failing_since = CASE WHEN $7 = 'ACTIVE' THEN NULL ELSE failing_since END,
            updated_at = now()
@@ -58,6 +61,15 @@ public final class SubscriptionStore {
   /** Its old secrets go with it (foreign key); what the engine keeps of it goes separately, in the same transaction. */
   private static final String DELETE = "DELETE FROM subscriptions WHERE id = $1 AND application_id = $2 RETURNING id";
   private static final String IDS_OF_APPLICATION = "SELECT id FROM subscriptions WHERE application_id = $1";
+  /** The subscription registered for a category (and shop), locked until the registering transaction ends. */
+  private static final String REGISTERED = """
+    SELECT id FROM subscriptions
+     WHERE application_id = $1 AND category = $2 AND coalesce(shop_id, '') = coalesce($3, '') FOR UPDATE""";
+  /** The current secret and those still in their grace period, to check against a new signature scheme. */
+  private static final String SECRETS = """
+    SELECT s.secret, ARRAY(SELECT o.secret FROM subscription_old_secrets o
+                            WHERE o.subscription_id = s.id AND o.expires_at > now()) AS old_secrets
+      FROM subscriptions s WHERE s.id = $1 AND s.application_id = $2""";
   /**
    * The old secret stays valid for the grace period. A grace of 0 is the urgent rotation after a leak: it
    * ends every older secret at once, including those still in the grace of an earlier rotation.
@@ -73,7 +85,8 @@ public final class SubscriptionStore {
 
   /** What delivery needs of every subscription, with its current and still valid old secrets (sealed). */
   private static final String KEYED = """
-    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.secret, s.rate_limit_per_second,
+    SELECT s.id, s.application_id, s.url, s.events, s.status, s.filter, s.payload_format, s.signature_scheme, s.secret,
+           s.rate_limit_per_second,
            ARRAY(SELECT o.secret FROM subscription_old_secrets o
                   WHERE o.subscription_id = s.id AND o.expires_at > now() ORDER BY o.expires_at DESC) AS old_secrets,
            ARRAY(SELECT o.expires_at FROM subscription_old_secrets o
@@ -118,22 +131,32 @@ public final class SubscriptionStore {
   private static final String CIRCUIT = "UPDATE subscriptions SET circuit_state = $2 WHERE url = $1 AND circuit_state <> $2";
 
   /**
-   * The fields a PATCH may change; null means "leave as it is", except for the description and the rate
-   * limit, which may be set to null (when their {@code set…} flag says so).
+   * The fields a PATCH may change; null means "leave as it is" (in {@code dialect}, each name on its own),
+   * except for the description and the rate limit, which may be set to null (when their {@code set…} flag
+   * says so).
    */
   public record Changes(String url, List<String> events, boolean setDescription, String description,
                         Subscription.Status status, String disabledReason, SubscriptionFilter filter,
-                        boolean setRateLimit, Integer rateLimitPerSecond) {
-    /** Only the status (and why it is disabled, when it is). */
+                        Subscription.DialectNames dialect, boolean setRateLimit, Integer rateLimitPerSecond) {
+    /** A change of status alone (and why it is disabled, when it is). */
     public static Changes status(Subscription.Status status, String disabledReason) {
-      return new Changes(null, null, false, null, status, disabledReason, null, false, null);
+      return new Changes(null, null, false, null, status, disabledReason, null, null, false, null);
     }
+  }
+
+  /**
+   * What a new subscription is made of besides its application; {@code category} and {@code shopId} for
+   * registrations, {@code rateLimitPerSecond} the partner's own pace (null: none).
+   */
+  public record New(String url, List<String> events, String description, Subscription.Status status, String secret,
+                    SubscriptionFilter filter, Subscription.DialectNames dialect, String category, String shopId,
+                    Integer rateLimitPerSecond) {
   }
 
   /** A subscription with its sealed signing secrets: the current one, and old ones with their expiries. */
   record Keyed(UUID id, UUID applicationId, String url, List<String> events, Subscription.Status status,
-               SubscriptionFilter filter, byte[] secret, List<byte[]> oldSecrets, List<Instant> oldExpiries,
-               Integer rateLimitPerSecond) {
+               SubscriptionFilter filter, Subscription.DialectNames dialect, byte[] secret, List<byte[]> oldSecrets,
+               List<Instant> oldExpiries, Integer rateLimitPerSecond) {
   }
 
   /** A subscription disabled automatically, and why. */
@@ -151,15 +174,44 @@ public final class SubscriptionStore {
     this.secrets = secrets;
   }
 
-  public Future<Subscription> create(SqlClient sql, UUID applicationId, String url, List<String> events,
-                                     String description, Subscription.Status status, String secret,
-                                     SubscriptionFilter filter, Integer rateLimitPerSecond) {
+  public Future<Subscription> create(SqlClient sql, UUID applicationId, New s) {
     UUID id = UUID.randomUUID();
     return sql.preparedQuery(INSERT)
-      .execute(Tuple.of(id, applicationId, url, events.toArray(String[]::new), description, status.name(),
-        Buffer.buffer(secrets.seal(id, secret))).addValue(filter.isEmpty() ? null : filter.toJson())
-        .addValue(rateLimitPerSecond))
+      .execute(Tuple.of(id, applicationId, s.url(), s.events().toArray(String[]::new), s.description(),
+          s.status().name(), Buffer.buffer(secrets.seal(id, s.secret())))
+        .addValue(s.filter().isEmpty() ? null : s.filter().toJson())
+        .addValue(s.dialect().payloadFormat()).addValue(s.dialect().signatureScheme())
+        .addValue(s.category()).addValue(s.shopId()).addValue(s.rateLimitPerSecond()))
       .map(rows -> Subscription.from(rows.iterator().next()));
+  }
+
+  /** The application's subscription registered for the category and shop, locked for the transaction; or null. */
+  public Future<UUID> registered(SqlClient sql, UUID applicationId, String category, String shopId) {
+    return sql.preparedQuery(REGISTERED).execute(Tuple.of(applicationId, category, shopId))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id"));
+  }
+
+  /**
+   * Whether every secret the subscription signs with (the current one and those in their grace period)
+   * passes {@code check}; false when there is no such subscription of the application. The secrets are
+   * opened here and go no further.
+   */
+  public Future<Boolean> secretsPass(SqlClient sql, UUID id, UUID applicationId, Predicate<String> check) {
+    return sql.preparedQuery(SECRETS).execute(Tuple.of(id, applicationId)).map(rows -> {
+      if (rows.size() == 0) {
+        return false;
+      }
+      Row row = rows.iterator().next();
+      if (!check.test(secrets.open(id, row.getBuffer("secret").getBytes()))) {
+        return false;
+      }
+      for (Buffer old : row.getArrayOfBuffers("old_secrets")) {
+        if (!check.test(secrets.open(id, old.getBytes()))) {
+          return false;
+        }
+      }
+      return true;
+    });
   }
 
   /** One application's subscriptions, or (support view) every application's when it is null. */
@@ -180,6 +232,8 @@ public final class SubscriptionStore {
       .addValue(changes.status() == null ? null : changes.status().name())
       .addValue(changes.disabledReason())
       .addValue(changes.filter() == null ? null : changes.filter().toJson())
+      .addValue(changes.dialect() == null ? null : changes.dialect().payloadFormat())
+      .addValue(changes.dialect() == null ? null : changes.dialect().signatureScheme())
       .addValue(changes.setRateLimit())
       .addValue(changes.rateLimitPerSecond());
     return sql.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
@@ -301,8 +355,9 @@ public final class SubscriptionStore {
       }
       all.add(new Keyed(row.getUUID("id"), row.getUUID("application_id"), row.getString("url"),
         List.of(row.getArrayOfStrings("events")), Subscription.Status.valueOf(row.getString("status")),
-        SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")), row.getBuffer("secret").getBytes(), old,
-        expiries, row.getInteger("rate_limit_per_second")));
+        SubscriptionFilter.fromJson((JsonObject) row.getJson("filter")),
+        new Subscription.DialectNames(row.getString("payload_format"), row.getString("signature_scheme")),
+        row.getBuffer("secret").getBytes(), old, expiries, row.getInteger("rate_limit_per_second")));
     }
     return all;
   }

@@ -97,6 +97,6 @@ class DispatchRulesTest {
       "{}", Instant.now(), null);
     Exchange exchange = new Exchange(OffsetDateTime.now(), new JsonObject(), status, new JsonObject(), "", 5,
       failureReason, retryAfter);
-    return new Attempt(job, number, exchange);
+    return new Attempt(job, number, exchange, null, null);
   }
 }

@@ -1,7 +1,9 @@
 package io.hookgate.engine;
 
+import io.hookgate.catalog.EventAliases;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.db.Pools;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.limits.InFlightLimits;
 import io.hookgate.outbound.Exchange;
 import io.hookgate.subscription.SecretBox;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -71,7 +74,8 @@ class ResultWriterTest {
     DeliveryStore deliveries = new DeliveryStore();
     writer = new ResultWriter(gw.vertx(), pool,
       new ResultWriter.Stores(deliveries, new AttemptStore(), new StatsStore(), subscriptions),
-      new SubscriptionIndex(gw.vertx(), pool, subscriptions),
+      new SubscriptionIndex(gw.vertx(), pool, subscriptions,
+        Dialects.load(Path.of("conf", "dialects.yaml"), EventAliases.NONE)),
       () -> new HookgateConfig.AutoDisable(1000, Duration.ofDays(5)), new DeliveryMetrics(registry, limits), limits,
       new FanoutLedger("writer-test", 60_000, registry, new EventStore(Duration.ofDays(1)), subscriptions, deliveries),
       Clock.systemUTC());
@@ -136,6 +140,6 @@ class ResultWriterTest {
 
   private static Attempt attempt(DeliveryJob job, int number, int status) {
     return new Attempt(job, number, new Exchange(OffsetDateTime.now(ZoneOffset.UTC), new JsonObject(), status,
-      new JsonObject(), "", 3, status == 200 ? null : "http_" + status, null));
+      new JsonObject(), "", 3, status == 200 ? null : "http_" + status, null), null, null);
   }
 }

@@ -306,7 +306,8 @@ class IngestTest {
     io.hookgate.ingest.IngestWriter writer = new io.hookgate.ingest.IngestWriter(vertx, pool, events, deliveries, ledger,
       100, metrics, limits);
     io.hookgate.subscription.SubscriptionIndex none = new io.hookgate.subscription.SubscriptionIndex(vertx, pool,
-      subscriptions);
+      subscriptions, io.hookgate.dialect.Dialects.load(java.nio.file.Path.of("conf", "dialects.yaml"),
+        io.hookgate.catalog.EventAliases.NONE));
     try {
       java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
       List<io.vertx.core.Future<List<io.hookgate.ingest.IngestWriter.Result>>> results =

@@ -54,7 +54,7 @@ public final class LoadTest {
   /** What a run is asked to do. */
   record Options(List<String> scenarios, int durationS, int warmupS, int eventBytes, int connections, int outageS,
                  Path out, List<String> gatewayJvm, int batch, String database, int deadRate,
-                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, int soakRate,
+                 long sinkSlowMs, double sinkFailRate, Map<String, String> gatewayConfig, String dialect, int soakRate,
                  int historyDays, int historyPerDay) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
@@ -86,6 +86,9 @@ public final class LoadTest {
         Double.parseDouble(a.getOrDefault("sink-fail-rate", "0")),
         // Gateway settings over conf/hookgate.yaml: --gateway-config=delivery.max-in-flight=8000,http.instances=1
         settings(a.getOrDefault("gateway-config", "")),
+        // The signature scheme the sinks' subscriptions use, with its platform's payload format:
+        // standard (Standard Webhooks over the stored envelope), or a templated dialect (Sink.DIALECTS).
+        Sink.dialect(a.getOrDefault("dialect", "standard")),
         // Events/s of the soak: steady, well below capacity, for as long as --duration (15 minutes or more).
         Integer.parseInt(a.getOrDefault("soak-rate", "500")),
         // The history queries: days of synthetic history, and events (each one delivery, one attempt) a day.
@@ -143,7 +146,7 @@ public final class LoadTest {
     Files.createDirectories(options.out());
     report.put("started_at", Instant.now().toString()).put("cores", Runtime.getRuntime().availableProcessors())
       .put("harness_native_transport", vertx.isNativeTransportEnabled())
-      .put("event_bytes", options.eventBytes()).put("duration_s", options.durationS())
+      .put("event_bytes", options.eventBytes()).put("duration_s", options.durationS()).put("dialect", options.dialect())
       .put("harness_max_heap_mb", Runtime.getRuntime().maxMemory() / 1_048_576);
     JsonObject host = HostWriteback.settings();
     report.put("host_writeback", host);
@@ -270,7 +273,7 @@ public final class LoadTest {
         Sink sink = await(Sink.start(vertx, expectedEvents(0, options.warmupS())
           + expectedEvents(s.rate(), PACED_WARMUP_S + options.durationS() + s.outageS())));
         String secret = subscribe(port, token, sink.url());
-        sink.secret(secret);
+        sink.secret(options.dialect(), secret);
         (i < s.fanout() ? sinks : dead).add(sink);
       }
       if (options.sinkSlowMs() > 0) {
@@ -653,7 +656,8 @@ public final class LoadTest {
 
   private String subscribe(int port, String token, String url) {
     HttpResponse<Buffer> r = await(web.post(port, "127.0.0.1", "/api/partner/v1/webhooks").bearerTokenAuthentication(token)
-      .sendJsonObject(new JsonObject().put("url", url).put("events", new JsonArray().add("order.created"))));
+      .sendJsonObject(new JsonObject().put("url", url).put("events", new JsonArray().add("order.created"))
+        .put("signature_scheme", options.dialect())));
     return r.bodyAsJsonObject().getJsonObject("data").getString("secret_key");
   }
 

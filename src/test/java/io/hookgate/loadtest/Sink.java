@@ -5,10 +5,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.HdrHistogram.Recorder;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A webhook receiver for the load test: verifies every signature with the Standard Webhooks library,
+ * A webhook receiver for the load test: verifies every signature (Standard Webhooks with its library; the
+ * templated dialects as their platforms' partners do, see {@link #DIALECTS}),
  * records end-to-end latency (event occurred_at → receipt) in an HdrHistogram, and remembers every
  * event id it saw (for the loss and duplicate check). It can be told to be slow, to fail a fraction
  * of requests, or to be dead (hold every request open).
@@ -30,11 +38,19 @@ final class Sink {
 
   private static final List<String> SIGNED_HEADERS = List.of("webhook-id", "webhook-timestamp", "webhook-signature");
   private static final String CREATED_AT = "\"created_at\":\"";
+  /** Omise's envelope carries the event's time as "created". */
+  private static final String CREATED = "\"created\":\"";
+  /** The dialects a load test can deliver in (--dialect=): their signature scheme's name. */
+  static final List<String> DIALECTS = List.of("standard", "omise", "shopline");
+  private static final ObjectMapper SORTED = JsonMapper.builder()
+    .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).build();
   private static final long MAX_RECEIPTS = 2_000_000;
 
   private final Vertx vertx;
   private final HttpServer server;
   private volatile Webhook verifier;
+  private volatile String dialect = "standard";
+  private volatile String secret;
   private volatile Mode mode = Mode.OK;
   private volatile long slowMs;
   private volatile double failFraction;
@@ -75,8 +91,17 @@ final class Sink {
     return "http://127.0.0.1:" + server.actualPort() + "/hooks";
   }
 
-  void secret(String secret) {
-    this.verifier = new Webhook(secret);
+  static String dialect(String name) {
+    if (!DIALECTS.contains(name)) {
+      throw new IllegalArgumentException("--dialect must be one of " + DIALECTS + " (got " + name + ")");
+    }
+    return name;
+  }
+
+  void secret(String dialect, String secret) {
+    this.dialect = dialect;
+    this.secret = secret;
+    this.verifier = dialect.equals("standard") ? new Webhook(secret) : null;
   }
 
   /** From now on, remembers each event's first receipt (the measured window of a latency scenario). */
@@ -107,16 +132,17 @@ final class Sink {
           headers.put(name, List.of(value));
         }
       }
-      try {
-        verifier.verify(text, headers);
-      } catch (Exception e) {
+      if (!verified(request, text, headers)) {
         badSignatures.incrementAndGet();
       }
-      String id = request.getHeader("webhook-id");
+      // Every dialect carries the event id in X-Hookgate-Event-Id; Standard Webhooks also in webhook-id.
+      String id = request.getHeader("x-hookgate-event-id");
       if (!seen.add(id)) {
         duplicates.incrementAndGet();
       } else {
-        long occurred = OffsetDateTime.parse(createdAt(text)).toInstant().toEpochMilli();
+        String at = createdAt(text);
+        // Shopline's envelope has no event time: its deliveries count, without a latency.
+        long occurred = at == null ? now : OffsetDateTime.parse(at).toInstant().toEpochMilli();
         latency.recordValue(Math.max(0, now - occurred));
         if (keeping && receiptCount.incrementAndGet() <= MAX_RECEIPTS) {
           receipts.add(new Receipt(id, occurred, now));
@@ -133,14 +159,54 @@ final class Sink {
     });
   }
 
-  /** The envelope's created_at (the event's occurred_at), found without parsing the whole body. */
+  /** The envelope's created_at or created (the event's occurred_at), found without parsing the whole body; or null. */
   private static String createdAt(String envelope) {
-    int start = envelope.indexOf(CREATED_AT);
+    String key = CREATED_AT;
+    int start = envelope.indexOf(key);
     if (start < 0) {
-      return new JsonObject(envelope).getString("created_at");
+      key = CREATED;
+      start = envelope.indexOf(key);
     }
-    start += CREATED_AT.length();
+    if (start < 0) {
+      return null;
+    }
+    start += key.length();
     return envelope.substring(start, envelope.indexOf('"', start));
+  }
+
+  /** Whether the request verifies the way the dialect's partners check it. */
+  private boolean verified(HttpServerRequest request, String body, Map<String, List<String>> headers) {
+    try {
+      switch (dialect) {
+        case "standard" -> {
+          verifier.verify(body, headers);
+          return true;
+        }
+        case "omise" -> {
+          String expected = hex(hmac(Base64.getDecoder().decode(secret),
+            request.getHeader("omise-signature-timestamp") + "." + body));
+          return List.of(request.getHeader("omise-signature").split(",")).contains(expected);
+        }
+        default -> {
+          String sorted = SORTED.writeValueAsString(SORTED.readValue(body, Object.class));
+          String expected = hex(hmac(secret.getBytes(StandardCharsets.UTF_8),
+            request.getHeader("x-shopline-developer-event-timestamp") + ":" + sorted));
+          return List.of(request.getParam("sign").split(",")).contains(expected);
+        }
+      }
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static byte[] hmac(byte[] key, String message) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+    return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
   }
 
   Future<Void> close() {

@@ -39,6 +39,9 @@ class InputLimitsTest {
     "partner.SubscriptionRoutes,    MAX_GRACE_SECONDS, /RotateRequest/properties/grace_period_seconds/maximum",
     "partner.SubscriptionRoutes,    MIN_RATE_LIMIT,    /RateLimitPerSecond/minimum",
     "partner.SubscriptionRoutes,    MAX_RATE_LIMIT,    /RateLimitPerSecond/maximum",
+    "partner.RegistrationRoutes,    MAX_LOCATIONS,     /RegistrationRequest/properties/sync_inventory_location/maxItems",
+    "partner.RegistrationRoutes,    MAX_CODE_LENGTH,   /RegistrationRequest/properties/sync_inventory_location/items/maxLength",
+    "partner.RegistrationRoutes,    MAX_CODE_LENGTH,   /RegistrationRequest/properties/external_partner_id/maxLength",
   })
   void constantsSayWhatTheDocumentSays(String owner, String constant, String pointer) throws Exception {
     Field field = Class.forName("io.hookgate." + owner).getDeclaredField(constant);

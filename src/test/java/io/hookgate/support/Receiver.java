@@ -40,11 +40,26 @@ public final class Receiver implements AutoCloseable {
     }
   }
 
-  /** A request as received. */
-  public record Received(String path, Map<String, List<String>> headers, String body, long receivedAtMs) {
+  /** A request as received; {@code query} is the raw query string (null when there is none). */
+  public record Received(String path, Map<String, List<String>> headers, String body, long receivedAtMs,
+                         String query) {
     public String header(String name) {
       List<String> values = headers.get(name.toLowerCase());
       return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The query's parameters, decoded (the first value of each). */
+    public Map<String, String> queryParams() {
+      Map<String, String> params = new HashMap<>();
+      if (query != null) {
+        for (String pair : query.split("&")) {
+          int eq = pair.indexOf('=');
+          String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+          String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+          params.putIfAbsent(name, value);
+        }
+      }
+      return params;
     }
   }
 
@@ -82,7 +97,7 @@ public final class Receiver implements AutoCloseable {
     request.body().onSuccess(body -> {
       Map<String, List<String>> headers = new HashMap<>();
       request.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(), k -> new ArrayList<>()).add(h.getValue()));
-      Received r = new Received(request.path(), headers, body.toString(), System.currentTimeMillis());
+      Received r = new Received(request.path(), headers, body.toString(), System.currentTimeMillis(), request.query());
       received.add(r);
       Reply reply = behaviour.apply(r);
       if (reply.delayMs() < 0) {
