@@ -13,10 +13,11 @@ import io.hookgate.config.ConfigReload;
 import io.hookgate.config.HookgateConfig;
 import io.hookgate.config.LiveConfig;
 import io.hookgate.db.EmbeddedPostgresServer;
-import io.hookgate.dialect.Dialects;
 import io.hookgate.db.HostWriteback;
 import io.hookgate.db.Migrations;
 import io.hookgate.db.Pools;
+import io.hookgate.dialect.Dialects;
+import io.hookgate.dialect.DialectsReload;
 import io.hookgate.engine.AttemptStore;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.Engine;
@@ -35,9 +36,9 @@ import io.hookgate.subscription.SecretBox;
 import io.hookgate.subscription.SubscriptionIndex;
 import io.hookgate.subscription.SubscriptionStore;
 import io.hookgate.tracing.Traces;
-import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -93,13 +94,16 @@ public final class Hookgate implements AutoCloseable {
   private final String apiDeployment;
   private final Retention retention;
   private final LiveConfig live;
+  private final DialectsReload dialectsReload;
   private final ConfigReload reload;
   private final Traces traces;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hookgate(HookgateConfig config, Vertx vertx, EmbeddedPostgresServer embedded, String nodeId,
                    Membership membership, SubscriptionIndex index, Engine engine, ApiVerticle api, String apiDeployment,
-                   Retention retention, LiveConfig live, ConfigReload reload, Traces traces) {
+                   Retention retention, LiveConfig live, ConfigReload reload, DialectsReload dialectsReload,
+                   Traces traces) {
+    this.dialectsReload = dialectsReload;
     this.traces = traces;
     this.config = config;
     this.vertx = vertx;
@@ -204,9 +208,14 @@ public final class Hookgate implements AutoCloseable {
       new Readiness(vertx, nodePool, membership, registry).start();
       ConfigReload reload = new ConfigReload(vertx, file, live, registry);
       await(reload.start());
+      DialectsReload dialectsReload = new DialectsReload(vertx, config.dialectsFile(), dialects, aliases, live, registry,
+        candidate -> subscriptions.dialectsInUse(nodePool)
+          .compose(used -> applications.dialectsInUse(nodePool).map(used::and)),
+        candidate -> index.rebuild());
+      await(dialectsReload.start());
 
       Hookgate gateway = new Hookgate(config, vertx, embedded, nodeId, membership, index, engine, first.get(),
-        apiDeployment, retention, live, reload, traces);
+        apiDeployment, retention, live, reload, dialectsReload, traces);
       LOG.info("Hookgate node {} API listening on {}:{} (cluster: {}, native transport: {}, outbound TLS: {})", nodeId,
         config.http().host(), gateway.port(), clusterManager != null ? membership.members() + " member(s)" : "off",
         vertx.isNativeTransportEnabled(), OpenSSLEngineOptions.isAvailable() ? "OpenSSL via netty-tcnative" : "JDK");
@@ -357,6 +366,7 @@ public final class Hookgate implements AutoCloseable {
     }
     membership.stopping();
     reload.stop();
+    dialectsReload.stop();
     try {
       try {
         await(vertx.undeploy(apiDeployment));

@@ -3,6 +3,7 @@ package io.hookgate.application;
 import io.hookgate.auth.Credentials;
 import io.hookgate.auth.Partner;
 import io.hookgate.db.Paged;
+import io.hookgate.dialect.DialectsReload;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +47,9 @@ public final class ApplicationStore {
            signature_scheme = CASE WHEN $6 THEN $7 ELSE signature_scheme END,
            updated_at = now()
      WHERE id = $1 RETURNING""" + " " + COLUMNS;
+  private static final String DIALECTS_IN_USE = """
+    SELECT DISTINCT payload_format, signature_scheme FROM applications
+     WHERE payload_format IS NOT NULL OR signature_scheme IS NOT NULL""";
   private static final String DEFAULT_DIALECT = "SELECT payload_format, signature_scheme FROM applications WHERE id = $1";
   private static final String ROTATE_SECRET = """
     UPDATE applications SET client_secret_hash = $2, updated_at = now() WHERE id = $1 RETURNING""" + " " + COLUMNS;
@@ -161,5 +166,22 @@ public final class ApplicationStore {
 
   private static Application firstOrNull(RowSet<Row> rows) {
     return rows.size() == 0 ? null : Application.from(rows.iterator().next());
+  }
+
+  /** The payload formats and signature schemes that applications name as their defaults. */
+  public Future<DialectsReload.InUse> dialectsInUse(SqlClient sql) {
+    return sql.query(DIALECTS_IN_USE).execute().map(rows -> {
+      Set<String> formats = new HashSet<>();
+      Set<String> schemes = new HashSet<>();
+      rows.forEach(row -> {
+        if (row.getString(0) != null) {
+          formats.add(row.getString(0));
+        }
+        if (row.getString(1) != null) {
+          schemes.add(row.getString(1));
+        }
+      });
+      return new DialectsReload.InUse(formats, schemes);
+    });
   }
 }

@@ -36,6 +36,8 @@ public final class LiveConfig {
   }
 
   private volatile State state;
+  /** The version of the dialects file in force (kept by its own reload); null before it is read. */
+  private volatile String dialectsVersion;
   private final List<Consumer<HookgateConfig>> listeners = new CopyOnWriteArrayList<>();
 
   public LiveConfig(HookgateConfig config, JsonObject tree) {
@@ -56,6 +58,14 @@ public final class LiveConfig {
 
   public String version() {
     return state.version();
+  }
+
+  public String dialectsVersion() {
+    return dialectsVersion;
+  }
+
+  public void dialectsVersion(String version) {
+    dialectsVersion = version;
   }
 
   /** Called (on the reloading thread) with each new configuration once it is in force. */

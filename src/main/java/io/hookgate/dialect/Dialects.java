@@ -17,29 +17,37 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every dialect the operator defined in {@code conf/dialects.yaml}: named payload formats and signature
- * schemes, the defaults, and registration by category. Read and compiled once at start; a bad template or
- * scheme stops start-up with one line naming it.
+ * schemes, the defaults, and registration by category. Read and compiled at start, where a bad template or
+ * scheme stops start-up with one line naming it, and again when the file changes ({@link DialectsReload}),
+ * where it is refused with that line and the definitions in force stay.
  */
 public final class Dialects {
   private static final Set<String> SECTIONS = Set.of("default-payload-format", "default-signature-scheme",
     "payload-formats", "signature-schemes", "registration");
 
-  private final Map<String, PayloadFormat> formats;
-  private final Map<String, SignatureScheme> schemes;
-  private final String defaultFormat;
-  private final String defaultScheme;
-  private final Registration registration;
+  /** One reading of the file, with the dialects built from it so far (one per pair of format and scheme). */
+  private record Definitions(Map<String, PayloadFormat> formats, Map<String, SignatureScheme> schemes,
+                             String defaultFormat, String defaultScheme, Registration registration,
+                             Map<String, Dialect> pairs) {
+  }
+
   private final EventAliases aliases;
-  private final Map<String, Dialect> pairs = new ConcurrentHashMap<>();
+  /** Replaced whole when the file changes while the node runs ({@link DialectsReload}); read without a lock. */
+  private volatile Definitions current;
 
   private Dialects(Map<String, PayloadFormat> formats, Map<String, SignatureScheme> schemes, String defaultFormat,
                    String defaultScheme, Registration registration, EventAliases aliases) {
-    this.formats = formats;
-    this.schemes = schemes;
-    this.defaultFormat = defaultFormat;
-    this.defaultScheme = defaultScheme;
-    this.registration = registration;
+    this.current = new Definitions(formats, schemes, defaultFormat, defaultScheme, registration,
+      new ConcurrentHashMap<>());
     this.aliases = aliases;
+  }
+
+  /**
+   * Puts {@code next}'s definitions in force here: deliveries, subscriptions and registrations made from now
+   * on use them; a subscription's resolved {@link Dialect} changes when its index entry is rebuilt.
+   */
+  public void replace(Dialects next) {
+    current = next.current;
   }
 
   public static Dialects load(Path file, EventAliases aliases) {
@@ -130,32 +138,32 @@ public final class Dialects {
   }
 
   public boolean hasFormat(String name) {
-    return formats.containsKey(name);
+    return current.formats().containsKey(name);
   }
 
   public boolean hasScheme(String name) {
-    return schemes.containsKey(name);
+    return current.schemes().containsKey(name);
   }
 
   public Set<String> formatNames() {
-    return new TreeSet<>(formats.keySet());
+    return new TreeSet<>(current.formats().keySet());
   }
 
   public Set<String> schemeNames() {
-    return new TreeSet<>(schemes.keySet());
+    return new TreeSet<>(current.schemes().keySet());
   }
 
   public String defaultFormat() {
-    return defaultFormat;
+    return current.defaultFormat();
   }
 
   public String defaultScheme() {
-    return defaultScheme;
+    return current.defaultScheme();
   }
 
   /** The scheme of that name; an unknown name is a configuration error (no subscription may name one). */
   public SignatureScheme scheme(String name) {
-    SignatureScheme scheme = schemes.get(name);
+    SignatureScheme scheme = current.schemes().get(name);
     if (scheme == null) {
       throw new ConfigException("signature scheme " + name, "is not defined in the dialects file");
     }
@@ -164,18 +172,23 @@ public final class Dialects {
 
   /** The dialect of a format and a scheme, built once per pair. */
   public Dialect dialect(String format, String scheme) {
-    return pairs.computeIfAbsent(format + " " + scheme, k -> {
-      PayloadFormat f = formats.get(format);
+    Definitions definitions = current;
+    return definitions.pairs().computeIfAbsent(format + " " + scheme, k -> {
+      PayloadFormat f = definitions.formats().get(format);
       if (f == null) {
         throw new ConfigException("payload format " + format, "is not defined in the dialects file");
       }
-      return new Dialect(f, scheme(scheme), aliases);
+      SignatureScheme s = definitions.schemes().get(scheme);
+      if (s == null) {
+        throw new ConfigException("signature scheme " + scheme, "is not defined in the dialects file");
+      }
+      return new Dialect(f, s, aliases);
     });
   }
 
   /** Registration by category, or null when the operator defined none. */
   public Registration registration() {
-    return registration;
+    return current.registration();
   }
 
   /** The catalog's names for event types in each platform's naming. */

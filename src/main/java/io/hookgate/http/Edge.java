@@ -1,10 +1,10 @@
 package io.hookgate.http;
 
+import io.hookgate.logging.LogFields;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.hookgate.logging.LogFields;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
 import org.slf4j.Logger;

@@ -59,6 +59,7 @@ public final class OpsRoutes {
     LiveConfig.State state = live.state();
     return new JsonObject()
       .put("version", state.version())
+      .put("dialects_version", live.dialectsVersion())
       .put("loaded_at", state.loadedAt().toString())
       .put("restart_pending", new JsonArray(state.pendingRestart()));
   }

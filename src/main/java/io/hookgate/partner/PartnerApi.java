@@ -2,8 +2,8 @@ package io.hookgate.partner;
 
 import io.hookgate.application.ApplicationStore;
 import io.hookgate.catalog.EventCatalog;
-import io.hookgate.dialect.Dialects;
 import io.hookgate.config.HookgateConfig;
+import io.hookgate.dialect.Dialects;
 import io.hookgate.engine.Engine;
 import io.hookgate.http.Operations;
 import io.hookgate.outbound.Sender;

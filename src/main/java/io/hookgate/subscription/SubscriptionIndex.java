@@ -3,7 +3,6 @@ package io.hookgate.subscription;
 import io.hookgate.catalog.HookgateEvents;
 import io.hookgate.dialect.Dialect;
 import io.hookgate.dialect.Dialects;
-import io.hookgate.outbound.Signer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -185,6 +184,11 @@ public final class SubscriptionIndex {
   }
 
   /** A full reload that raced with a single change is done again, so it never undoes that change. */
+  /** Resolves every subscription again, as after the dialects in force changed. */
+  public Future<Void> rebuild() {
+    return reloadAll();
+  }
+
   private Future<Void> reloadAll() {
     long before = changes;
     return store.keyedAll(pool).compose(all -> {

@@ -2,6 +2,7 @@ package io.hookgate.subscription;
 
 import io.hookgate.db.Columns;
 import io.hookgate.db.Paged;
+import io.hookgate.dialect.DialectsReload;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -237,6 +239,21 @@ public final class SubscriptionStore {
       .addValue(changes.setRateLimit())
       .addValue(changes.rateLimitPerSecond());
     return sql.preparedQuery(UPDATE).execute(args).map(SubscriptionStore::firstOrNull);
+  }
+
+  private static final String DIALECTS_IN_USE = "SELECT DISTINCT payload_format, signature_scheme FROM subscriptions";
+
+  /** The payload formats and signature schemes that subscriptions name. */
+  public Future<DialectsReload.InUse> dialectsInUse(SqlClient sql) {
+    return sql.query(DIALECTS_IN_USE).execute().map(rows -> {
+      Set<String> formats = new HashSet<>();
+      Set<String> schemes = new HashSet<>();
+      rows.forEach(row -> {
+        formats.add(row.getString(0));
+        schemes.add(row.getString(1));
+      });
+      return new DialectsReload.InUse(formats, schemes);
+    });
   }
 
   /** Whether the application's subscription was there to delete. */

@@ -1,11 +1,11 @@
 package io.hookgate.dialect;
 
+import io.hookgate.Hookgate;
 import io.hookgate.catalog.EventAliases;
 import io.hookgate.catalog.EventTypeCatalogFile;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.HookgateConfig;
-import io.hookgate.Hookgate;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

@@ -299,6 +299,11 @@ class BadInputTest {
       case "updateOperationalWebhook" -> new JsonObject().put("description", "changed");
       case "recoverWebhook" -> new JsonObject().put("since", "2024-01-01").put("until", "2024-02-01");
       case "requestErasure" -> new JsonObject().put("merchant_id", "shop-fuzz").put("until", "2024-02-01T00:00:00Z");
+      case "registerWebhooks" -> new JsonObject()
+        .put("sync_inventory_location", new JsonArray().add("sgn3"))
+        .put("sync_webhook", new JsonObject().put("order", new JsonObject().put("url", "https://hooks.example.com/t")
+          .put("secret_key", "0123456789abcdef0123456789abcdef")))
+        .put("external_partner_id", "41235121321");
       default -> throw new IllegalStateException("no valid body for " + operationId);
     };
   }
