@@ -43,7 +43,7 @@ public final class EventStore {
                   $9::text[], $10::text[], $13::text[], $14::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
                 fanout_subscriptions, request_id, traceparent)
-     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $15)
+     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $15 AND p.received_at < $16)
     ON CONFLICT DO NOTHING
     RETURNING id""";
   private static final String DELIVERIES_COUNT = """
@@ -64,6 +64,12 @@ public final class EventStore {
   private static final String INSERT_TEST = """
     INSERT INTO events (id, type, occurred_at, received_at, livemode, body, deliveries_count)
     VALUES ($1, $2, $3, $3, false, $4, 1)""";
+
+  /**
+   * How far ahead of this node's clock another node's may run: the search for an earlier copy of an event
+   * stops there, so the partitions created ahead of time (empty) are not searched for every event.
+   */
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
   private final Duration duplicateWindow;
 
@@ -157,7 +163,8 @@ public final class EventStore {
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
         .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
-        .addArrayOfString(column(events, New::traceparent)).addValue(utc(receivedAt.minus(duplicateWindow))))
+        .addArrayOfString(column(events, New::traceparent)).addValue(utc(receivedAt.minus(duplicateWindow)))
+        .addValue(utc(receivedAt.plus(CLOCK_SKEW))))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
