@@ -113,6 +113,14 @@ class ManifestsTest {
     assertThat(k8sConfig.delivery().allowedPrivateNetworks()).isEmpty();
   }
 
+  /** The ConfigMap carries the dialects the gateway ships, from the directory the pods read and watch. */
+  @Test
+  void theConfigMapHoldsTheShippedDialects() throws IOException {
+    assertThat(Files.readString(K8S.resolve("base/dialects.yaml"))).isEqualTo(Files.readString(Path.of("conf",
+      "dialects.yaml")));
+    assertThat(k8sConfig.dialectsFile()).isEqualTo(Path.of("/app/conf/live/dialects.yaml"));
+  }
+
   private static Set<String> leaves(io.vertx.core.json.JsonObject node, String prefix) {
     Set<String> keys = new TreeSet<>();
     for (String field : node.fieldNames()) {
