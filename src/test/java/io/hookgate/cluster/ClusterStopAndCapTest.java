@@ -159,8 +159,18 @@ class ClusterStopAndCapTest {
         acknowledged = stream.stop();
       }
       // Well within the minute-long lease: nothing waited for one.
-      eventually(() -> delivered(receiver).containsAll(acknowledged), 15_000, "every acknowledged event to arrive"
-        + " without waiting for a lease");
+      try {
+        eventually(() -> delivered(receiver).containsAll(acknowledged), 15_000, "every acknowledged event to arrive"
+          + " without waiting for a lease");
+      } catch (AssertionError e) {
+        Set<String> missing = new java.util.TreeSet<>(acknowledged);
+        missing.removeAll(delivered(receiver));
+        List<String> rows = new ArrayList<>();
+        nodes.get(0).query("SELECT event_id, status, attempts, next_attempt_at, lease_owner, created_at FROM deliveries"
+          + " WHERE event_id = ANY($1)", (Object) missing.toArray(String[]::new)).forEach(row -> rows.add(row.toJson()
+          .encode()));
+        throw new AssertionError(e.getMessage() + "; missing " + missing + ", their rows " + rows, e);
+      }
       eventually(() -> nodes.get(0).count("SELECT count(*) FROM deliveries WHERE status <> 'success'") == 0, 10_000,
         "every delivery to be recorded as a success");
     } finally {
