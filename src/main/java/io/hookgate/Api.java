@@ -97,7 +97,7 @@ final class Api {
       Sender sender = new Sender(vertx, live::delivery, engine.resolver());
       Engine.Stores stores = engine.stores();
       IngestWriter ingest = new IngestWriter(vertx, pool, stores.events(), stores.deliveries(), engine.ledger(),
-        config.ingest().commitWaitMs(), engine.metrics(), engine.limits());
+        engine.jobs(), config.ingest().commitWaitMs(), engine.metrics(), engine.limits());
       Edge edge = new Edge(vertx, config.http().readTimeout().toMillis(), config.http().requestTimeout().toMillis());
       AdminAuth admin = new AdminAuth(config.adminKey());
       PartnerAuth partner = new PartnerAuth(token -> applications.findToken(pool, token), rateLimiter);

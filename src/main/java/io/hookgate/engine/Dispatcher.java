@@ -108,9 +108,10 @@ final class Dispatcher extends VerticleBase {
   }
 
   /**
-   * Graceful stop. First this node stops being a target: its consumers leave the cluster's registry,
-   * while a consumer of this node alone catches the jobs other members sent before they heard, and hands
-   * them back to PostgreSQL, due now, for the nodes that stay (a dropped job would wait for its lease).
+   * Graceful stop. First this node stops being a target: its consumers leave the cluster's registry (the
+   * other members were told first, and send jobs as requests that come back to them when no handler is
+   * left here: {@link JobSender}), while a consumer of this node alone catches the jobs this node's own
+   * senders still send, and hands them back to PostgreSQL, due now, for the nodes that stay.
    * Then the attempts in flight finish (up to the drain timeout) so their results are recorded, and the
    * client closes.
    */
@@ -173,13 +174,15 @@ final class Dispatcher extends VerticleBase {
       });
   }
 
-  /** A forwarded job is sent as a request, so its sender learns it arrived; whether it was forwarded. */
+  /**
+   * A job sent as a request (forwarded by another member, or sent while a member stops: {@link JobSender}) is
+   * acknowledged, so its sender learns it arrived; whether it was forwarded.
+   */
   private static boolean acknowledge(Message<DeliveryJob> message) {
-    if (message.headers().contains(FORWARDED)) {
+    if (message.replyAddress() != null) {
       message.reply(null);
-      return true;
     }
-    return false;
+    return message.headers().contains(FORWARDED);
   }
 
   /**

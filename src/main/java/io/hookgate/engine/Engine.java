@@ -49,6 +49,7 @@ public final class Engine {
   private final SubscriptionHistory history;
   private String scheduler;
   private String dispatchers;
+  private JobSender jobs;
 
   private Engine(Vertx vertx, HookgateConfig config, String nodeId, Stores stores, Pool pool, InFlightLimits limits,
                  EndpointBreakers breakers, EndpointResolver resolver, DeliveryMetrics metrics, FanoutLedger ledger,
@@ -103,6 +104,7 @@ public final class Engine {
       index, () -> live.delivery().autoDisable(), metrics, limits, ledger, clock);
     EndpointResolver resolver = new EndpointResolver(vertx, new AddressPolicy(d.allowedPrivateNetworks()));
     Engine engine = new Engine(vertx, config, nodeId, stores, pool, limits, breakers, resolver, metrics, ledger, writer);
+    engine.jobs = new JobSender(vertx);
     Dispatcher.Services services = new Dispatcher.Services(nodeId, live, index, breakers, limits, rates,
       subscriptionRates, writer, resolver, metrics, config.cluster().drainTimeout().toMillis(), clock, traces);
     // Tunables reloaded from the config file; the dispatchers, the result writer and the parked deliveries
@@ -119,7 +121,7 @@ public final class Engine {
       .compose(id -> {
         engine.dispatchers = id;
         return vertx.deployVerticle(new Scheduler(config.database(), d, limits, metrics, ledger, parked, membership,
-          stores.deliveries(), stores.events()));
+          stores.deliveries(), stores.events(), engine.jobs));
       })
       .map(id -> {
         engine.scheduler = id;
@@ -134,6 +136,7 @@ public final class Engine {
    */
   public Future<Void> stop() {
     return vertx.undeploy(scheduler)
+      .compose(v -> jobs.announceStopping(nodeId))
       .compose(v -> vertx.undeploy(dispatchers))
       .compose(v -> writer.drain(System.currentTimeMillis() + 5_000))
       .compose(v -> stores.deliveries().releaseLeasesOf(pool, nodeId, config.delivery().lease().toMillis()))
@@ -158,6 +161,11 @@ public final class Engine {
 
   public FanoutLedger ledger() {
     return ledger;
+  }
+
+  /** How delivery jobs are sent to the dispatchers, by ingest, the scheduler and the partners' retries. */
+  public JobSender jobs() {
+    return jobs;
   }
 
   public DeliveryMetrics metrics() {

@@ -40,6 +40,7 @@ final class Scheduler extends VerticleBase {
   private final DeliveryStore deliveries;
   private final EventStore events;
   private final String nodeId;
+  private final JobSender jobs;
   private Pool pool;
   private boolean claiming;
   /** While parked deliveries are drained, claims alternate between them and the due ones. */
@@ -47,7 +48,8 @@ final class Scheduler extends VerticleBase {
 
   Scheduler(HookgateConfig.Database database, HookgateConfig.Delivery config, InFlightLimits limits,
             DeliveryMetrics metrics, FanoutLedger ledger, ParkedDeliveries parked, Membership membership,
-            DeliveryStore deliveries, EventStore events) {
+            DeliveryStore deliveries, EventStore events, JobSender jobs) {
+    this.jobs = jobs;
     this.membership = membership;
     this.deliveries = deliveries;
     this.events = events;
@@ -173,7 +175,7 @@ final class Scheduler extends VerticleBase {
       for (DeliveryStore.Claimed c : claimed) {
         EventStore.Sent event = sent.get(c.eventId());
         if (event != null) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS, c.job(event));
+          jobs.send(c.job(event));
         }
       }
       return claimed.size();

@@ -9,6 +9,7 @@ import io.hookgate.engine.DeliveryStatus;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.EventStore;
 import io.hookgate.engine.FanoutLedger;
+import io.hookgate.engine.JobSender;
 import io.hookgate.http.ApiError;
 import io.hookgate.limits.InFlightLimits;
 import io.hookgate.logging.LogFields;
@@ -90,6 +91,7 @@ public final class IngestWriter {
   private final EventStore events;
   private final DeliveryStore deliveries;
   private final FanoutLedger ledger;
+  private final JobSender jobs;
   private final DeliveryMetrics metrics;
   private final InFlightLimits limits;
   private final long commitWaitMs;
@@ -101,12 +103,13 @@ public final class IngestWriter {
   private boolean waiting;
 
   public IngestWriter(Vertx vertx, Pool pool, EventStore events, DeliveryStore deliveries, FanoutLedger ledger,
-                      long commitWaitMs, DeliveryMetrics metrics, InFlightLimits limits) {
+                      JobSender jobs, long commitWaitMs, DeliveryMetrics metrics, InFlightLimits limits) {
     this.vertx = vertx;
     this.pool = pool;
     this.events = events;
     this.deliveries = deliveries;
     this.ledger = ledger;
+    this.jobs = jobs;
     this.commitWaitMs = commitWaitMs;
     this.metrics = metrics;
     this.limits = limits;
@@ -309,7 +312,7 @@ public final class IngestWriter {
       String traceparent = origins.get(item).traceparent();
       for (Delivery d : item.deliveries()) {
         if (d.dispatched()) {
-          vertx.eventBus().send(DeliveryJob.ADDRESS, new DeliveryJob(d.id(), item.event().id(), d.target().id(),
+          jobs.send(new DeliveryJob(d.id(), item.event().id(), d.target().id(),
             item.event().type(), 0, item.event().body(), receivedAt,
             new DeliveryJob.Unrecorded(ledger.node(), d.target().applicationId()), traceparent));
         }

@@ -57,7 +57,7 @@ public final class OperationalEvents extends VerticleBase {
   public Future<?> start() {
     pool = Pools.pool(vertx, config.database(), "operational", 2);
     Engine.Stores stores = engine.stores();
-    writer = new IngestWriter(vertx, pool, stores.events(), stores.deliveries(), engine.ledger(),
+    writer = new IngestWriter(vertx, pool, stores.events(), stores.deliveries(), engine.ledger(), engine.jobs(),
       config.ingest().commitWaitMs(), engine.metrics(), engine.limits());
     consumer = vertx.eventBus().localConsumer(HookgateEvents.ADDRESS, this::noticed);
     return consumer.completion();

@@ -8,6 +8,7 @@ import io.hookgate.engine.DeliveryJob;
 import io.hookgate.engine.DeliveryStatus;
 import io.hookgate.engine.DeliveryStore;
 import io.hookgate.engine.EventStore;
+import io.hookgate.engine.JobSender;
 import io.hookgate.http.ApiError;
 import io.hookgate.http.DateParams;
 import io.hookgate.http.Json;
@@ -58,9 +59,12 @@ final class DeliveryRoutes {
   private final SubscriptionIndex index;
   private final HookgateConfig config;
   private final String nodeId;
+  private final JobSender jobs;
 
   DeliveryRoutes(Vertx vertx, Pool pool, DeliveryStore deliveries, EventStore events, AttemptStore attempts,
-                        SubscriptionStore subscriptions, SubscriptionIndex index, HookgateConfig config, String nodeId) {
+                 SubscriptionStore subscriptions, SubscriptionIndex index, HookgateConfig config, String nodeId,
+                 JobSender jobs) {
+    this.jobs = jobs;
     this.vertx = vertx;
     this.pool = pool;
     this.deliveries = deliveries;
@@ -180,7 +184,7 @@ final class DeliveryRoutes {
       }
       return events.bodies(pool, Set.of(claimed.eventId()), claimed.createdAt(), claimed.createdAt()).map(bodies -> {
         DeliveryJob job = claimed.job(bodies.get(claimed.eventId()));
-        vertx.eventBus().send(DeliveryJob.ADDRESS, job);
+        jobs.send(job);
         return new JsonObject().put("id", id.toString()).put("status", DeliveryStatus.RETRYING.sql())
           .put("attempts", job.attempts());
       });

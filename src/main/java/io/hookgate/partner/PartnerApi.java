@@ -31,7 +31,7 @@ public final class PartnerApi {
       endpoints, config.api(), choices, dialects.aliases()).mount(ops);
     new RegistrationRoutes(pool, stores.subscriptions(), catalog, index, endpoints, dialects).mount(ops);
     new DeliveryRoutes(vertx, pool, stores.deliveries(), stores.events(), stores.attempts(), stores.subscriptions(),
-      index, config, nodeId).mount(ops);
+      index, config, nodeId, engine.jobs()).mount(ops);
     new StatsRoutes(pool, stores.subscriptions(), stores.stats()).mount(ops);
     new TestingRoutes(pool, new TestingRoutes.Stores(stores.events(), stores.deliveries(), stores.attempts()),
       stores.subscriptions(), index, catalog, sender, nodeId, dialects.aliases()).mount(ops);

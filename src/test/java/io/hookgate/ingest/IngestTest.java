@@ -304,7 +304,7 @@ class IngestTest {
     io.hookgate.engine.DeliveryMetrics metrics = new io.hookgate.engine.DeliveryMetrics(registry, limits);
     io.vertx.core.Context context = vertx.getOrCreateContext();
     io.hookgate.ingest.IngestWriter writer = new io.hookgate.ingest.IngestWriter(vertx, pool, events, deliveries, ledger,
-      100, metrics, limits);
+      new io.hookgate.engine.JobSender(vertx), 100, metrics, limits);
     io.hookgate.subscription.SubscriptionIndex none = new io.hookgate.subscription.SubscriptionIndex(vertx, pool,
       subscriptions, io.hookgate.dialect.Dialects.load(java.nio.file.Path.of("conf", "dialects.yaml"),
         io.hookgate.catalog.EventAliases.NONE));
