@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shape of the code, checked on the compiled classes: packages point one way, the toolkits use no
@@ -21,6 +22,14 @@ class ArchitectureTest {
     "io.hookgate.engine..", "io.hookgate.ingest..", "io.hookgate.limits..", "io.hookgate.operational..",
     "io.hookgate.ops..", "io.hookgate.outbound..", "io.hookgate.partner..", "io.hookgate.retention..",
     "io.hookgate.subscription..", "io.hookgate.dialect.."};
+
+  /** Rules over no classes would hold vacuously: the import must see the gateway's code. */
+  @Test
+  void theRulesSeeTheGatewaysCode() {
+    assertThat(CLASSES.contain(io.hookgate.Hookgate.class)).isTrue();
+    assertThat(CLASSES.stream().filter(c -> c.getPackageName().equals("io.hookgate.engine")).count())
+      .isGreaterThan(10);
+  }
 
   @Test
   void packagesHaveNoCycles() {

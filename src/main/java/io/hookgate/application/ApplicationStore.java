@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -170,18 +169,7 @@ public final class ApplicationStore {
 
   /** The payload formats and signature schemes that applications name as their defaults. */
   public Future<DialectsReload.InUse> dialectsInUse(SqlClient sql) {
-    return sql.query(DIALECTS_IN_USE).execute().map(rows -> {
-      Set<String> formats = new HashSet<>();
-      Set<String> schemes = new HashSet<>();
-      rows.forEach(row -> {
-        if (row.getString(0) != null) {
-          formats.add(row.getString(0));
-        }
-        if (row.getString(1) != null) {
-          schemes.add(row.getString(1));
-        }
-      });
-      return new DialectsReload.InUse(formats, schemes);
-    });
+    return sql.query(DIALECTS_IN_USE).execute().map(DialectsReload.InUse::of);
   }
+
 }

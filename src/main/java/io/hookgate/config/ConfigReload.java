@@ -51,7 +51,8 @@ public final class ConfigReload {
   private final MeterRegistry registry;
   private final Counter applied;
   private final Counter refused;
-  private Gauge info;
+  /** {@code hookgate_config_version{version}} is 1 for the version in force. */
+  private final VersionGauge version;
   private ConfigRetriever retriever;
 
   /** @param file null when the node was not started from a file: nothing is watched, the version is shown */
@@ -60,6 +61,8 @@ public final class ConfigReload {
     this.file = file;
     this.live = live;
     this.registry = registry;
+    this.version = new VersionGauge(registry, "hookgate_config_version",
+      "The configuration in force on this node: its version (a hash of the settings, secrets left out)");
     this.applied = Counter.builder("hookgate_config_reloads").tag("result", "applied")
       .description("Changes of conf/hookgate.yaml put in force (applied) or refused as invalid (refused)")
       .register(registry);
@@ -68,7 +71,7 @@ public final class ConfigReload {
       .register(registry);
     Gauge.builder("hookgate_config_restart_pending", live, l -> l.state().pendingRestart().size())
       .description("Keys changed in conf/hookgate.yaml that take effect only at the next restart").register(registry);
-    publish(live.version());
+    version.show(live.version());
   }
 
   /** Starts watching the file (when there is one and {@code reload-interval} is not 0). */
@@ -114,7 +117,7 @@ public final class ConfigReload {
       }
       String before = live.version();
       live.replace(change.state());
-      publish(change.state().version());
+      version.show(change.state().version());
       applied.increment();
       if (!change.changed().isEmpty()) {
         LOG.info("Configuration reloaded from {}: version {} (was {}), changed {}", file.path(),
@@ -196,15 +199,4 @@ public final class ConfigReload {
     return leaves;
   }
 
-  /** {@code hookgate_config_version{version}} is 1 for the version in force (the previous one's series goes). */
-  private synchronized void publish(String version) {
-    Gauge next = Gauge.builder("hookgate_config_version", () -> 1)
-      .tag("version", version)
-      .description("The configuration in force on this node: its version (a hash of the settings, secrets left out)")
-      .register(registry);
-    if (info != null && !info.getId().equals(next.getId())) {
-      registry.remove(info);
-    }
-    info = next;
-  }
 }

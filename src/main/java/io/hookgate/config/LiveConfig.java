@@ -3,11 +3,7 @@ package io.hookgate.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -83,13 +79,7 @@ public final class LiveConfig {
     if (tree == null) {
       return "unversioned";
     }
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256")
-        .digest(canonical(tree, "").getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash, 0, 6);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return VersionGauge.hash(canonical(tree, ""));
   }
 
   private static String canonical(Object value, String path) {

@@ -163,7 +163,11 @@ public final class Dialects {
 
   /** The scheme of that name; an unknown name is a configuration error (no subscription may name one). */
   public SignatureScheme scheme(String name) {
-    SignatureScheme scheme = current.schemes().get(name);
+    return scheme(current, name);
+  }
+
+  private static SignatureScheme scheme(Definitions definitions, String name) {
+    SignatureScheme scheme = definitions.schemes().get(name);
     if (scheme == null) {
       throw new ConfigException("signature scheme " + name, "is not defined in the dialects file");
     }
@@ -178,11 +182,7 @@ public final class Dialects {
       if (f == null) {
         throw new ConfigException("payload format " + format, "is not defined in the dialects file");
       }
-      SignatureScheme s = definitions.schemes().get(scheme);
-      if (s == null) {
-        throw new ConfigException("signature scheme " + scheme, "is not defined in the dialects file");
-      }
-      return new Dialect(f, s, aliases);
+      return new Dialect(f, scheme(definitions, scheme), aliases);
     });
   }
 

@@ -4,8 +4,8 @@ import io.hookgate.catalog.EventAliases;
 import io.hookgate.config.ConfigException;
 import io.hookgate.config.ConfigSource;
 import io.hookgate.config.LiveConfig;
+import io.hookgate.config.VersionGauge;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
@@ -13,15 +13,13 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -41,6 +39,21 @@ public final class DialectsReload {
 
   /** The names of the formats and schemes that subscriptions and applications use now. */
   public record InUse(Set<String> formats, Set<String> schemes) {
+    /** From rows of (payload format, signature scheme); a null name (no default of its own) is no name. */
+    public static InUse of(Iterable<Row> rows) {
+      Set<String> formats = new TreeSet<>();
+      Set<String> schemes = new TreeSet<>();
+      for (Row row : rows) {
+        if (row.getString(0) != null) {
+          formats.add(row.getString(0));
+        }
+        if (row.getString(1) != null) {
+          schemes.add(row.getString(1));
+        }
+      }
+      return new InUse(formats, schemes);
+    }
+
     public InUse and(InUse other) {
       Set<String> f = new TreeSet<>(formats);
       f.addAll(other.formats);
@@ -58,11 +71,11 @@ public final class DialectsReload {
   private final Function<Dialects, Future<InUse>> inUse;
   private final Function<Dialects, Future<Void>> rebuild;
   private final LiveConfig live;
-  private final MeterRegistry registry;
   private final Counter applied;
   private final Counter refused;
   private volatile String version;
-  private Gauge info;
+  /** {@code hookgate_dialects_version{version}} is 1 for the version in force; /ready shows it too. */
+  private final VersionGauge versionGauge;
   private ConfigRetriever retriever;
 
   /**
@@ -78,7 +91,8 @@ public final class DialectsReload {
     this.aliases = aliases;
     this.interval = live.current().reloadInterval();
     this.live = live;
-    this.registry = registry;
+    this.versionGauge = new VersionGauge(registry, "hookgate_dialects_version",
+      "The dialects file in force on this node: the first 12 hex digits of its SHA-256");
     this.inUse = inUse;
     this.rebuild = rebuild;
     this.applied = Counter.builder("hookgate_dialects_reloads").tag("result", "applied")
@@ -95,7 +109,7 @@ public final class DialectsReload {
   /** Notes the version read at start-up and starts watching (unless {@code reload-interval} is 0). */
   public Future<Void> start() {
     return vertx.fileSystem().readFile(file.toString()).compose(text -> {
-      inForce(hash(text.toString(StandardCharsets.UTF_8)));
+      inForce(VersionGauge.hash(text.toString(StandardCharsets.UTF_8)));
       if (interval.isZero()) {
         return Future.succeededFuture();
       }
@@ -121,7 +135,7 @@ public final class DialectsReload {
     if (text == null) {
       return Future.succeededFuture();
     }
-    String next = hash(text);
+    String next = VersionGauge.hash(text);
     if (next.equals(version)) {
       return Future.succeededFuture();
     }
@@ -169,24 +183,10 @@ public final class DialectsReload {
     }
   }
 
-  /** {@code hookgate_dialects_version{version}} is 1 for the version in force; /ready shows it too. */
-  private synchronized void inForce(String next) {
+  private void inForce(String next) {
     version = next;
     live.dialectsVersion(next);
-    Gauge gauge = Gauge.builder("hookgate_dialects_version", () -> 1).tag("version", next)
-      .description("The dialects file in force on this node: the first 12 hex digits of its SHA-256").register(registry);
-    if (info != null && !info.getId().equals(gauge.getId())) {
-      registry.remove(info);
-    }
-    info = gauge;
+    versionGauge.show(next);
   }
 
-  static String hash(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 6);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

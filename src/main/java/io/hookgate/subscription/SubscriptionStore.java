@@ -17,7 +17,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -245,15 +244,7 @@ public final class SubscriptionStore {
 
   /** The payload formats and signature schemes that subscriptions name. */
   public Future<DialectsReload.InUse> dialectsInUse(SqlClient sql) {
-    return sql.query(DIALECTS_IN_USE).execute().map(rows -> {
-      Set<String> formats = new HashSet<>();
-      Set<String> schemes = new HashSet<>();
-      rows.forEach(row -> {
-        formats.add(row.getString(0));
-        schemes.add(row.getString(1));
-      });
-      return new DialectsReload.InUse(formats, schemes);
-    });
+    return sql.query(DIALECTS_IN_USE).execute().map(DialectsReload.InUse::of);
   }
 
   /** Whether the application's subscription was there to delete. */
