@@ -60,7 +60,7 @@ class LiveReloadTest {
   private String change(java.util.function.Consumer<JsonObject> edit) {
     String before = readyConfig().getString("version");
     gw.editConfig(edit);
-    Receiver.eventually(() -> !readyConfig().getString("version").equals(before), 10_000, "a new version in force");
+    Receiver.eventually(() -> !readyConfig().getString("version").equals(before), 30_000, "a new version in force");
     return readyConfig().getString("version");
   }
 
