@@ -169,7 +169,8 @@ public final class DeliveryStore {
     nullif(next_attempt_at, 'infinity') AS next_attempt_at, last_status_code, last_failure_reason, created_at,
     updated_at, completed_at, is_test""";
   private static final String STATUS_OF = """
-    SELECT status, subscription_id FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s""";
+    SELECT status, subscription_id, event_id, created_at FROM deliveries
+     WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s""";
   private static final String GET = "SELECT " + COLUMNS
     + " FROM deliveries WHERE id = $1 AND ($2::uuid IS NULL OR application_id = $2)%s";
   /** A final delivery, or one waiting for its next retry, gets a new attempt now (leased to the asking node). */
@@ -189,6 +190,7 @@ public final class DeliveryStore {
   private static final String RECOVER = """
     WITH r AS (SELECT id, created_at FROM deliveries
                 WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
+                  AND last_failure_reason IS DISTINCT FROM 'payload_erased'
                 ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
     UPDATE deliveries d SET status = 'retrying', next_attempt_at = now(), completed_at = NULL, updated_at = now()
       FROM r WHERE d.id = r.id AND d.created_at = r.created_at""";
@@ -220,6 +222,25 @@ public final class DeliveryStore {
                           next_attempt_at = now(), completed_at = now(), updated_at = now()
      WHERE event_id = ANY($1) AND created_at >= $2 AND created_at < $3::timestamptz + interval '1 minute'
        AND status NOT IN ('success', 'failed')""";
+
+  private static final String FAIL_ERASED = """
+    UPDATE deliveries SET status = 'failed', last_failure_reason = 'payload_erased', lease_owner = NULL,
+                          next_attempt_at = now(), completed_at = now(), updated_at = now()
+     WHERE id = ANY($1) AND created_at BETWEEN $2 AND $3""";
+
+  /**
+   * Claimed deliveries whose event lost its payload after they were last final (a retry or a recovery
+   * asked for later) fail as the erasure would have failed them: there is nothing left to send.
+   */
+  public Future<Integer> failErased(SqlClient sql, List<Claimed> claimed) {
+    if (claimed.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Instant from = claimed.stream().map(Claimed::createdAt).min(Instant::compareTo).orElseThrow();
+    Instant to = claimed.stream().map(Claimed::createdAt).max(Instant::compareTo).orElseThrow();
+    return sql.preparedQuery(FAIL_ERASED).execute(Tuple.of(claimed.stream().map(Claimed::id).toArray(UUID[]::new),
+      utc(from), utc(to))).map(RowSet::rowCount);
+  }
 
   /** The deliveries of these erased events (received between {@code from} and {@code to}). */
   public Future<List<UUID>> ofErased(SqlClient sql, List<String> events, Instant from, Instant to) {

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -171,14 +172,17 @@ final class Scheduler extends VerticleBase {
       from = c.createdAt().isBefore(from) ? c.createdAt() : from;
       to = c.createdAt().isAfter(to) ? c.createdAt() : to;
     }
-    return events.sent(pool, eventIds, from, to).map(sent -> {
+    return events.sent(pool, eventIds, from, to).compose(sent -> {
+      List<DeliveryStore.Claimed> erased = new ArrayList<>();
       for (DeliveryStore.Claimed c : claimed) {
         EventStore.Sent event = sent.get(c.eventId());
         if (event != null) {
           jobs.send(c.job(event));
+        } else {
+          erased.add(c);
         }
       }
-      return claimed.size();
+      return deliveries.failErased(pool, erased).map(claimed.size());
     });
   }
 }

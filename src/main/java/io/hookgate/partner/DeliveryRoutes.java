@@ -48,6 +48,7 @@ final class DeliveryRoutes {
   private static final String NOT_FOUND = "Delivery not found";
   private static final String WEBHOOK_NOT_FOUND = "Webhook subscription not found";
   private static final String NOT_ACTIVE = "Webhook subscription is not active";
+  private static final String ERASED = "The event's payload was erased at its merchant's request: the delivery cannot be sent again";
   private static final int MAX_RECOVER = 10_000;
 
   private final Vertx vertx;
@@ -177,17 +178,21 @@ final class DeliveryRoutes {
       if (target == null || target.status() != Subscription.Status.ACTIVE) {
         throw ApiError.invalid(NOT_ACTIVE);
       }
-      return deliveries.retry(pool, id, applicationId, config.delivery().lease().toMillis(), nodeId);
-    }).compose(claimed -> {
-      if (claimed == null) {
+      Instant createdAt = row.getOffsetDateTime("created_at").toInstant();
+      return events.bodies(pool, Set.of(row.getString("event_id")), createdAt, createdAt).compose(bodies -> {
+        if (bodies.isEmpty()) {
+          throw ApiError.conflict(ERASED);
+        }
+        return deliveries.retry(pool, id, applicationId, config.delivery().lease().toMillis(), nodeId)
+          .map(claimed -> claimed == null ? null : claimed.job(bodies.values().iterator().next()));
+      });
+    }).map(job -> {
+      if (job == null) {
         throw ApiError.conflict("The delivery is already being attempted");
       }
-      return events.bodies(pool, Set.of(claimed.eventId()), claimed.createdAt(), claimed.createdAt()).map(bodies -> {
-        DeliveryJob job = claimed.job(bodies.get(claimed.eventId()));
-        jobs.send(job);
-        return new JsonObject().put("id", id.toString()).put("status", DeliveryStatus.RETRYING.sql())
-          .put("attempts", job.attempts());
-      });
+      jobs.send(job);
+      return new JsonObject().put("id", id.toString()).put("status", DeliveryStatus.RETRYING.sql())
+        .put("attempts", job.attempts());
     });
     Responses.reply(ctx, 202, retried);
   }

@@ -99,6 +99,36 @@ class ErasureTest {
   }
 
   @Test
+  void anErasedDeliveryIsNeverSentAgain() {
+    String event = ingest("shop-retried", 1).get(0);
+    eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE event_id = $1 AND attempts = 1", event) == 2,
+      10_000, "both first attempts");
+    String request = gw.admin(HttpMethod.POST, "/api/v1/erasures", new JsonObject().put("merchant_id", "shop-retried"))
+      .bodyAsJsonObject().getJsonObject("data").getString("id");
+    eventually(() -> "done".equals(erasure(request).getString("status")), 15_000, "the erasure to finish");
+    String delivered = gw.query("SELECT id::text FROM deliveries WHERE event_id = $1 AND status = 'success'", event)
+      .iterator().next().getString(0);
+    long sentBefore = receiver.count();
+
+    // Asked for by its partner: refused before it is claimed, so it stays as it was.
+    HttpResponse<Buffer> retried = gw.send(HttpMethod.POST, "/api/partner/v1/deliveries/" + delivered + "/retry", token, null);
+    assertThat(retried.statusCode()).isEqualTo(409);
+    assertThat(retried.bodyAsJsonObject().getString("error")).isEqualTo("conflict");
+    assertThat(retried.bodyAsJsonObject().getString("message")).contains("erased");
+    assertThat(partnerDelivery(delivered).getString("status")).isEqualTo("success");
+    assertThat(gw.admin(HttpMethod.POST, "/api/v1/deliveries/" + delivered + "/retry", null).statusCode()).isEqualTo(409);
+
+    // Queued before the erasure reached it (a recovery, a retry in flight): the scheduler finds nothing to
+    // send and fails it as the erasure would have.
+    gw.query("UPDATE deliveries SET status = 'retrying', next_attempt_at = now(), lease_owner = NULL WHERE id = $1::uuid",
+      delivered);
+    eventually(() -> "failed".equals(partnerDelivery(delivered).getString("status")), 10_000, "the scheduler to fail it");
+    assertThat(partnerDelivery(delivered).getString("failure_reason")).isEqualTo("payload_erased");
+    assertThat(gw.count("SELECT count(*) FROM deliveries WHERE event_id = $1 AND attempts > 1", event)).isZero();
+    assertThat(receiver.count()).isEqualTo(sentBefore);
+  }
+
+  @Test
   void aRangeErasesOnlyWhatWasReceivedWithinIt() {
     List<String> events = ingest("shop-ranged", 2);
     String before = gw.event(events.get(0)).getString("received_at");
