@@ -64,6 +64,10 @@ public final class Partitions {
     public boolean legacy() {
       return starts.equals(Instant.MIN);
     }
+
+    public boolean covers(Instant t) {
+      return !t.isBefore(starts) && t.isBefore(ends);
+    }
   }
 
   private Partitions() {

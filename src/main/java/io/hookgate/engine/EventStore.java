@@ -33,7 +33,7 @@ public final class EventStore {
   /** The events table, partitioned by receive time; an event id is unique within each partition. */
   public static final Partitions.Table TABLE = new Partitions.Table("events", "received_at", "PRIMARY KEY (id)");
 
-  private static final String INSERT = """
+  private static final String INSERT_TEMPLATE = """
     INSERT INTO events (id, type, merchant_id, occurred_at, received_at, livemode, application_ids, body,
                         deliveries_count, ingest_node, fanout, fanout_subscriptions, request_id, traceparent)
     SELECT e.id, e.type, e.merchant_id, e.occurred_at, $11, e.livemode, e.application_ids::jsonb, e.body, e.deliveries,
@@ -43,11 +43,12 @@ public final class EventStore {
                   $9::text[], $10::text[], $13::text[], $14::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
                 fanout_subscriptions, request_id, traceparent)
-     WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.id = e.id AND p.received_at >= $15 AND p.received_at < $16)
+     WHERE NOT (e.id = ANY (SELECT p.id FROM events p WHERE p.id = ANY ($1::text[]) AND p.%s
+                                 AND (p.received_at < $15 OR p.received_at >= $16)))
     ON CONFLICT DO NOTHING
     RETURNING id""";
-  private static final String DELIVERIES_COUNT = """
-    SELECT id, deliveries_count FROM events WHERE id = ANY($1) AND received_at >= $2""";
+  private static final String DELIVERIES_COUNT_TEMPLATE = """
+    SELECT id, deliveries_count FROM events WHERE id = ANY($1) AND %s""";
   /** Bounded by the events' receive times, so only the partitions that hold them are read. */
   private static final String BODIES = """
     SELECT id, body, traceparent FROM events WHERE id = ANY($1) AND received_at BETWEEN $2 AND $3""";
@@ -71,14 +72,35 @@ public final class EventStore {
    */
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
-  private final Duration duplicateWindow;
+  private final String insert;
+  private final String deliveriesCount;
+  /** The partition the latest batch went to; looked up again when a batch falls outside it. */
+  private volatile Partitions.Partition current;
 
   /**
    * @param duplicateWindow how far back an event id is looked for when an event arrives: ids repeat within a
    *                        partition are refused by its key, and this reaches into the partitions before it
    */
   public EventStore(Duration duplicateWindow) {
-    this.duplicateWindow = duplicateWindow;
+    String window = duplicateWindow(duplicateWindow);
+    this.insert = INSERT_TEMPLATE.formatted(window);
+    this.deliveriesCount = DELIVERIES_COUNT_TEMPLATE.formatted(window);
+  }
+
+  /**
+   * Where an earlier copy of an event is looked for: the duplicate window back from the database's clock,
+   * and as far ahead as another node's clock may run. The bounds are written into the statement, not
+   * passed as parameters: the plan a connection caches for parameters guesses that they select a sliver
+   * of the table, and then reads the whole of today's partition through its time index on every batch
+   * instead of looking up each id by its key; with the bounds in the text the planner sees what they cover.
+   *
+   * <p>The partition the batch is written to is left out of the search (its key refuses a repeated id on
+   * insert). That is also what keeps a new partition safe: planned while it was empty, it would be read
+   * whole for every batch until PostgreSQL next analyses it.
+   */
+  private static String duplicateWindow(Duration window) {
+    return "received_at >= now() - interval '" + window.plus(CLOCK_SKEW).toSeconds() + " seconds'"
+      + " AND received_at < now() + interval '" + CLOCK_SKEW.toSeconds() + " seconds'";
   }
 
   // ---- retention: events of deliveries carried past their partition go with them ----
@@ -143,8 +165,7 @@ public final class EventStore {
                     List<UUID> fanoutSubscriptions, String requestId, String traceparent) {
   }
 
-  /** An event as stored, with the deliveries of its fan-out. */
-  /** @param body null once erased ({@code erasedAt}) */
+  /** An event as stored, with the deliveries of its fan-out; {@code body} is null once erased ({@code erasedAt}). */
   public record Stored(String id, String type, String merchantId, OffsetDateTime occurredAt, OffsetDateTime receivedAt,
                        boolean livemode, JsonArray applicationIds, String body, List<Fanned> fanout,
                        String requestId, OffsetDateTime erasedAt) {
@@ -159,12 +180,14 @@ public final class EventStore {
    * (an id that exists already is not written again).
    */
   public Future<Set<String>> insert(SqlClient sql, List<New> events, Instant receivedAt, String node) {
-    return sql.preparedQuery(INSERT).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
+    return partitionOf(sql, receivedAt).compose(partition -> sql.preparedQuery(insert).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
         .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
         .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
         .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
-        .addArrayOfString(column(events, New::traceparent)).addValue(utc(receivedAt.minus(duplicateWindow)))
-        .addValue(utc(receivedAt.plus(CLOCK_SKEW))))
+        .addArrayOfString(column(events, New::traceparent))
+        // Out of every partition (the default one): nothing is left out of the search.
+        .addValue(partition == null ? utc(receivedAt) : partition.legacy() ? OffsetDateTime.MIN : utc(partition.starts()))
+        .addValue(utc(partition == null ? receivedAt : partition.ends()))))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
@@ -172,13 +195,28 @@ public final class EventStore {
       });
   }
 
-  /** The deliveries each of these events, found to be duplicates at {@code receivedAt}, fanned out to when first written. */
-  public Future<Map<String, Integer>> deliveriesCount(SqlClient sql, Set<String> ids, Instant receivedAt) {
+  /** The partition that holds events received at {@code at}, or null when none does. */
+  private Future<Partitions.Partition> partitionOf(SqlClient sql, Instant at) {
+    Partitions.Partition known = current;
+    if (known != null && known.covers(at)) {
+      return Future.succeededFuture(known);
+    }
+    return Partitions.list(sql, TABLE).map(partitions -> {
+      Partitions.Partition found = partitions.stream().filter(p -> !p.detached() && p.covers(at)).findFirst()
+        .orElse(null);
+      if (found != null) {
+        current = found;
+      }
+      return found;
+    });
+  }
+
+  /** The deliveries each of these events, found to be duplicates just now, fanned out to when first written. */
+  public Future<Map<String, Integer>> deliveriesCount(SqlClient sql, Set<String> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return sql.preparedQuery(DELIVERIES_COUNT).execute(Tuple.of(ids.toArray(String[]::new),
-      utc(receivedAt.minus(duplicateWindow)))).map(rows -> {
+    return sql.preparedQuery(deliveriesCount).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
       Map<String, Integer> counts = new HashMap<>();
       rows.forEach(row -> counts.put(row.getString("id"), row.getInteger("deliveries_count")));
       return counts;

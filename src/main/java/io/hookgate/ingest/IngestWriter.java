@@ -242,7 +242,7 @@ public final class IngestWriter {
         }
         ledger.forget(fanout.entrySet().stream().filter(e -> !written.contains(e.getValue())).map(Map.Entry::getKey)
           .toList());
-        return events.deliveriesCount(pool, duplicates, receivedAt).map(originals -> {
+        return events.deliveriesCount(pool, duplicates).map(originals -> {
           metrics.ingested(fresh.size());
           if (dispatch) {
             dispatch(fresh, receivedAt, origins);

@@ -100,6 +100,22 @@ class RetentionTest {
     }
   }
 
+  @Test
+  void anEventRepeatedInTheNextPartitionIsADuplicate() {
+    TestClock clock = new TestClock();
+    try (TestGateway gw = TestGateway.start(TestGateway.fastDelivery(tree -> tree.getJsonObject("retention")
+      .put("partition-interval", "1m").put("partitions-ahead", 2).put("check-interval", "1h")), clock)) {
+      JsonObject event = TestGateway.event("order.created", new JsonObject().put("order", 8))
+        .put("id", "ord-8-created-" + UUID.randomUUID());
+      JsonObject first = gw.ingest(event);
+      clock.advance(Duration.ofMinutes(1));
+      JsonObject again = gw.ingest(event);
+      assertThat(first.getBoolean("duplicate")).isFalse();
+      assertThat(again.getBoolean("duplicate")).isTrue();
+      assertThat(gw.count("SELECT count(*) FROM events WHERE id = $1", event.getString("id"))).isEqualTo(1);
+    }
+  }
+
   private static String[] partitionsOf(TestGateway gw, String table) {
     return gw.query("SELECT partition FROM history_partitions WHERE parent = $1", table).stream()
       .map(r -> r.getString(0)).toArray(String[]::new);
