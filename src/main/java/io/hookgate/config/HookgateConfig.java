@@ -205,8 +205,11 @@ public record HookgateConfig(
       throw new ConfigException(r.key("partition-interval"), "must be at least 1m, in whole seconds");
     }
     Duration history = r.duration("history");
-    if (!history.isZero() && history.compareTo(interval) < 0) {
-      throw new ConfigException(r.key("history"), "must be 0 (keep forever) or at least retention.partition-interval");
+    // Ingest looks for repeated events in the partition before the one it writes: that one must still be
+    // there for as long as the next one is written.
+    if (!history.isZero() && history.compareTo(interval.multipliedBy(2)) < 0) {
+      throw new ConfigException(r.key("history"),
+        "must be 0 (keep forever) or at least twice retention.partition-interval");
     }
     Duration statsInterval = r.duration("stats-partition-interval");
     if (statsInterval.compareTo(Duration.ofHours(1)) < 0 || statsInterval.toMillis() % 3_600_000 != 0) {

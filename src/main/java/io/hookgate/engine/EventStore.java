@@ -4,6 +4,7 @@ import io.hookgate.db.Columns;
 import io.hookgate.db.Partitions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The {@code events} table with its fan-out. An event row is written once, at ingest, with the exact
@@ -43,8 +45,7 @@ public final class EventStore {
                   $9::text[], $10::text[], $13::text[], $14::text[])
            AS e(id, type, merchant_id, occurred_at, livemode, application_ids, body, deliveries, fanout,
                 fanout_subscriptions, request_id, traceparent)
-     WHERE NOT (e.id = ANY (SELECT p.id FROM events p WHERE p.id = ANY ($1::text[]) AND p.%s
-                                 AND (p.received_at < $15 OR p.received_at >= $16)))
+    %s
     ON CONFLICT DO NOTHING
     RETURNING id""";
   private static final String DELIVERIES_COUNT_TEMPLATE = """
@@ -67,40 +68,66 @@ public final class EventStore {
     VALUES ($1, $2, $3, $3, false, $4, 1)""";
 
   /**
-   * How far ahead of this node's clock another node's may run: the search for an earlier copy of an event
-   * stops there, so the partitions created ahead of time (empty) are not searched for every event.
+   * How far ahead of this node's clock another node's (or the database server's) may run: the search for an
+   * earlier copy of an event reaches that far into the next partition.
    */
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+  private static final String UNDEFINED_TABLE = "42P01";
 
-  private final String insert;
+  private final Duration duplicateWindow;
   private final String deliveriesCount;
-  /** The partition the latest batch went to; looked up again when a batch falls outside it. */
-  private volatile Partitions.Partition current;
+  /** Received outside every partition (into the default one): the whole window is searched. */
+  private final Target outsidePartitions;
+  /** Where the latest batch went; worked out again when a batch falls outside its partition. */
+  private volatile Target target;
+
+  /**
+   * The partition a batch is written to and the statement that writes it. Its primary key refuses an id
+   * repeated within it; the statement looks for earlier copies in the partitions before it (back to the
+   * duplicate window) and in the next one (written by nodes whose clocks run ahead), naming each. Naming
+   * them, rather than bounding {@code events} by time, is what keeps the statement cheap: a bounded search of
+   * the partitioned table is planned again for every batch (its cached plan would count every partition),
+   * which cost PostgreSQL more than all three tables' inserts together, and a plan made while a partition
+   * was empty reads it whole until PostgreSQL analyses it again.
+   */
+  private record Target(Partitions.Partition partition, String insert) {
+  }
 
   /**
    * @param duplicateWindow how far back an event id is looked for when an event arrives: ids repeat within a
    *                        partition are refused by its key, and this reaches into the partitions before it
    */
   public EventStore(Duration duplicateWindow) {
-    String window = duplicateWindow(duplicateWindow);
-    this.insert = INSERT_TEMPLATE.formatted(window);
+    this.duplicateWindow = duplicateWindow;
+    String window = "received_at >= now() - interval '" + duplicateWindow.plus(CLOCK_SKEW).toSeconds() + " seconds'"
+      + " AND received_at < now() + interval '" + CLOCK_SKEW.toSeconds() + " seconds'";
     this.deliveriesCount = DELIVERIES_COUNT_TEMPLATE.formatted(window);
+    this.outsidePartitions = new Target(null, INSERT_TEMPLATE.formatted(
+      "WHERE NOT (e.id = ANY (SELECT id FROM events WHERE id = ANY ($1::text[]) AND " + window + "))"));
   }
 
-  /**
-   * Where an earlier copy of an event is looked for: the duplicate window back from the database's clock,
-   * and as far ahead as another node's clock may run. The bounds are written into the statement, not
-   * passed as parameters: the plan a connection caches for parameters guesses that they select a sliver
-   * of the table, and then reads the whole of today's partition through its time index on every batch
-   * instead of looking up each id by its key; with the bounds in the text the planner sees what they cover.
-   *
-   * <p>The partition the batch is written to is left out of the search (its key refuses a repeated id on
-   * insert). That is also what keeps a new partition safe: planned while it was empty, it would be read
-   * whole for every batch until PostgreSQL next analyses it.
-   */
-  private static String duplicateWindow(Duration window) {
-    return "received_at >= now() - interval '" + window.plus(CLOCK_SKEW).toSeconds() + " seconds'"
-      + " AND received_at < now() + interval '" + CLOCK_SKEW.toSeconds() + " seconds'";
+  private Future<Target> targetOf(SqlClient sql, Instant at) {
+    Target known = target;
+    if (known != null && known.partition().covers(at)) {
+      return Future.succeededFuture(known);
+    }
+    return Partitions.list(sql, TABLE).map(partitions -> {
+      List<Partitions.Partition> attached = partitions.stream().filter(p -> !p.detached()).toList();
+      Partitions.Partition current = attached.stream().filter(p -> p.covers(at)).findFirst().orElse(null);
+      if (current == null) {
+        return outsidePartitions;
+      }
+      Instant searchedFrom = current.starts().equals(Instant.MIN) ? Instant.MIN : current.starts().minus(duplicateWindow);
+      List<String> searched = attached.stream()
+        .filter(p -> !p.ends().isAfter(current.starts()) && p.ends().isAfter(searchedFrom)
+          || !p.starts().isBefore(current.ends()) && p.starts().isBefore(current.ends().plus(CLOCK_SKEW)))
+        .map(Partitions.Partition::name).toList();
+      Target found = new Target(current, INSERT_TEMPLATE.formatted(searched.isEmpty() ? "" : searched.stream()
+        .map(name -> "SELECT id FROM \"" + name + "\" WHERE id = ANY ($1::text[])")
+        .collect(Collectors.joining(" UNION ALL ", "WHERE NOT (e.id = ANY (", "))"))));
+      target = found;
+      return found;
+    });
   }
 
   // ---- retention: events of deliveries carried past their partition go with them ----
@@ -180,35 +207,23 @@ public final class EventStore {
    * (an id that exists already is not written again).
    */
   public Future<Set<String>> insert(SqlClient sql, List<New> events, Instant receivedAt, String node) {
-    return partitionOf(sql, receivedAt).compose(partition -> sql.preparedQuery(insert).execute(Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
-        .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
-        .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
-        .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
-        .addArrayOfString(column(events, New::traceparent))
-        // Out of every partition (the default one): nothing is left out of the search.
-        .addValue(partition == null ? utc(receivedAt) : partition.legacy() ? OffsetDateTime.MIN : utc(partition.starts()))
-        .addValue(utc(partition == null ? receivedAt : partition.ends()))))
+    Tuple args = Columns.of(events).text(New::id).text(New::type).text(New::merchantId)
+      .timestamp(e -> e.occurredAt().toInstant()).bool(New::livemode).text(New::applicationIdsJson).text(New::body)
+      .integer(New::deliveriesCount).text(e -> array(e.fanout())).text(e -> array(e.fanoutSubscriptions()))
+      .value(utc(receivedAt)).value(node).tuple().addArrayOfString(column(events, New::requestId))
+      .addArrayOfString(column(events, New::traceparent));
+    return targetOf(sql, receivedAt).compose(t -> sql.preparedQuery(t.insert()).execute(args)
+      .onFailure(failure -> {
+        // A partition searched was dropped by retention under this statement: the next batch looks again.
+        if (failure instanceof PgException pg && UNDEFINED_TABLE.equals(pg.getSqlState())) {
+          target = null;
+        }
+      }))
       .map(rows -> {
         Set<String> inserted = new HashSet<>();
         rows.forEach(row -> inserted.add(row.getString(0)));
         return inserted;
       });
-  }
-
-  /** The partition that holds events received at {@code at}, or null when none does. */
-  private Future<Partitions.Partition> partitionOf(SqlClient sql, Instant at) {
-    Partitions.Partition known = current;
-    if (known != null && known.covers(at)) {
-      return Future.succeededFuture(known);
-    }
-    return Partitions.list(sql, TABLE).map(partitions -> {
-      Partitions.Partition found = partitions.stream().filter(p -> !p.detached() && p.covers(at)).findFirst()
-        .orElse(null);
-      if (found != null) {
-        current = found;
-      }
-      return found;
-    });
   }
 
   /** The deliveries each of these events, found to be duplicates just now, fanned out to when first written. */
