@@ -12,7 +12,8 @@ import io.vertx.core.eventbus.ReplyFailure;
  * may reach it just after its dispatchers left, before the others heard (the event bus drops a message
  * that finds no handler, and the delivery would wait for its lease). So a stopping member first tells
  * every member ({@value #STOPPING}); for a while after that, jobs go as requests that the receiving
- * dispatcher acknowledges, and one that finds no handler is sent again, to another member.
+ * dispatcher acknowledges, and one that finds no handler or is not acknowledged in time is sent again, to
+ * another member.
  *
  * <p>Threading: any thread; the state is one volatile time.
  */
@@ -22,7 +23,8 @@ public final class JobSender {
   /** How long after a member's announcement jobs are sent as acknowledged requests. */
   static final long CAREFUL_MS = 20_000;
   private static final int TRIES = 5;
-  private static final long ACK_TIMEOUT_MS = 30_000;
+  private static final long ACK_TIMEOUT_MS = 3_000;
+  private static final long ANNOUNCE_MS = 2_000;
 
   private final Vertx vertx;
   private volatile long carefulUntil;
@@ -43,9 +45,12 @@ public final class JobSender {
   private void request(DeliveryJob job, int tries) {
     vertx.eventBus().request(DeliveryJob.ADDRESS, job, new DeliveryOptions().setSendTimeout(ACK_TIMEOUT_MS))
       .onFailure(e -> {
-        // Only "nobody took it" is sent again: a job that timed out may be with a dispatcher, and its
-        // delivery is covered by its lease (or its event's fan-out) as before.
-        if (tries > 1 && e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+        // A dispatcher acknowledges a job as it takes it. No handler, or no acknowledgement in time, means
+        // the job was not taken: a consumer that unregisters drops what was already queued to it, without a
+        // word. Sent again; an acknowledgement that was only late makes one more attempt of the delivery,
+        // which at-least-once delivery allows (receivers de-duplicate on webhook-id).
+        if (tries > 1 && e instanceof ReplyException r
+          && (r.failureType() == ReplyFailure.NO_HANDLERS || r.failureType() == ReplyFailure.TIMEOUT)) {
           vertx.setTimer(20, id -> request(job, tries - 1));
         }
       });
@@ -54,7 +59,9 @@ public final class JobSender {
   /** Tells every member, this one included, that this member is about to stop taking jobs. */
   Future<Void> announceStopping(String nodeId) {
     vertx.eventBus().publish(STOPPING, nodeId);
-    // Long enough for the announcement to reach the other members before this one's dispatchers leave.
-    return vertx.timer(300).mapEmpty();
+    // Long enough, on a busy machine too, for the announcement to reach the other members and for the jobs
+    // they sent before they heard it (sent and forgotten: nobody would send them again) to arrive before
+    // this one's dispatchers leave.
+    return vertx.timer(ANNOUNCE_MS).mapEmpty();
   }
 }
