@@ -178,6 +178,7 @@ class DatabaseOutageTest {
     assertThat(DatabaseFailures.refusedValue(new PgException("m", "ERROR", "22021", null))).isTrue();
     assertThat(DatabaseFailures.refusedValue(new PgException("m", "ERROR", "53100", null))).isFalse();
     assertThat(DatabaseFailures.unavailable(new VertxException("Pool closed", true))).isTrue();
+    assertThat(DatabaseFailures.unavailable(new IllegalStateException("Client is closed"))).isTrue();
     assertThat(DatabaseFailures.unavailable(new IllegalStateException("a bug"))).isFalse();
   }
 }

@@ -25,6 +25,7 @@ public final class DatabaseFailures {
     "55P03");                  // lock not available
   /** What the pool says when it is closing, or when no connection could be had within its wait. */
   private static final Set<String> POOL_MESSAGES = Set.of("Pool closed", "Timeout");
+  private static final String CLIENT_CLOSED = "Client is closed";
 
   private DatabaseFailures() {
   }
@@ -42,6 +43,10 @@ public final class DatabaseFailures {
         return true;
       }
       if (t instanceof VertxException && t.getCause() == null && POOL_MESSAGES.contains(t.getMessage())) {
+        return true;
+      }
+      // A pool asked for a new connection while the node stops: its network client has just closed.
+      if (t instanceof IllegalStateException && CLIENT_CLOSED.equals(t.getMessage())) {
         return true;
       }
       if (t.getCause() == t) {
