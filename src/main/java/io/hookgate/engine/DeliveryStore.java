@@ -226,11 +226,13 @@ public final class DeliveryStore {
   private static final String FAIL_ERASED = """
     UPDATE deliveries SET status = 'failed', last_failure_reason = 'payload_erased', lease_owner = NULL,
                           next_attempt_at = now(), completed_at = now(), updated_at = now()
-     WHERE id = ANY($1) AND created_at BETWEEN $2 AND $3""";
+     WHERE id = ANY($1) AND created_at BETWEEN $2 AND $3
+       AND EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.received_at BETWEEN $2 AND $3
+                                            AND e.erased_at IS NOT NULL)""";
 
   /**
-   * Claimed deliveries whose event lost its payload after they were last final (a retry or a recovery
-   * asked for later) fail as the erasure would have failed them: there is nothing left to send.
+   * Of these claimed deliveries, those whose event lost its payload after they were last final (a retry or a
+   * recovery asked for later) fail as the erasure would have failed them: there is nothing left to send.
    */
   public Future<Integer> failErased(SqlClient sql, List<Claimed> claimed) {
     if (claimed.isEmpty()) {

@@ -117,7 +117,7 @@ public final class EventStore {
       if (current == null) {
         return outsidePartitions;
       }
-      Instant searchedFrom = current.starts().equals(Instant.MIN) ? Instant.MIN : current.starts().minus(duplicateWindow);
+      Instant searchedFrom = current.legacy() ? Instant.MIN : current.starts().minus(duplicateWindow);
       List<String> searched = attached.stream()
         .filter(p -> !p.ends().isAfter(current.starts()) && p.ends().isAfter(searchedFrom)
           || !p.starts().isBefore(current.ends()) && p.starts().isBefore(current.ends().plus(CLOCK_SKEW)))

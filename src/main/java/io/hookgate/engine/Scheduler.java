@@ -173,16 +173,16 @@ final class Scheduler extends VerticleBase {
       to = c.createdAt().isAfter(to) ? c.createdAt() : to;
     }
     return events.sent(pool, eventIds, from, to).compose(sent -> {
-      List<DeliveryStore.Claimed> erased = new ArrayList<>();
+      List<DeliveryStore.Claimed> unsent = new ArrayList<>();
       for (DeliveryStore.Claimed c : claimed) {
         EventStore.Sent event = sent.get(c.eventId());
         if (event != null) {
           jobs.send(c.job(event));
         } else {
-          erased.add(c);
+          unsent.add(c);
         }
       }
-      return deliveries.failErased(pool, erased).map(claimed.size());
+      return deliveries.failErased(pool, unsent).map(claimed.size());
     });
   }
 }
